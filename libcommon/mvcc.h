@@ -1,0 +1,159 @@
+/*
+ * mvcc.h -- a multi-version key/value table in a Berkeley DB btree.
+ *
+ * A table holds versions (key, ts) -> value | tombstone, where key is any
+ * byte string (empty included) and ts a nonzero HLC timestamp.  A read at
+ * ts sees, for each key, the newest version at or below ts; a tombstone
+ * there means "absent".  Many tables live in one environment (raftd: one
+ * per range, named e.g. "r42.data"), each in its own file.
+ *
+ * Layout (stable on disk, see mvcc.c): stored key = user key with 0x00
+ * escaped as 0x00 0xFF, then the terminator 0x00 0x01, then ~ts as 8 bytes
+ * big-endian; stored value = one kind byte (1 value, 2 tombstone; 3 is
+ * reserved for write intents) + the bytes.  With Berkeley DB's bytewise
+ * comparison this orders user keys bytewise (a prefix before its
+ * extensions) and each key's versions newest first, so a point read is one
+ * DB_SET_RANGE seek.
+ *
+ * Guarantees:
+ * - Writing a version at a (key, ts) that exists overwrites it, whatever
+ *   either kind is: re-applying a Raft entry is idempotent.
+ * - Every call takes an optional transaction (NULL = the call runs in its
+ *   own, retried a few times on deadlock); with one, several calls on
+ *   several tables commit or abort together.  A call that fails inside a
+ *   caller's transaction leaves it to the caller to abort.
+ * - Handles may be shared between threads.
+ * - Limits: keys up to MVCC_KEY_MAX bytes, values up to MVCC_VALUE_MAX;
+ *   longer ones are RC_TOO_LARGE, never cut.  ts 0, NULL with a nonzero
+ *   length and similar misuse are RC_BAD_INPUT.
+ * - Data found malformed on disk is RC_CORRUPT.
+ *
+ * Tested in t/unit/mvcc_test.c.
+ */
+#ifndef RANGEDB_MVCC_H
+#define RANGEDB_MVCC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bdb.h"
+#include "err.h"
+
+#define MVCC_KEY_MAX	(64u * 1024)		/* bytes of a user key */
+#define MVCC_VALUE_MAX	(64u * 1024 * 1024)	/* bytes of a value */
+
+struct mvcc;
+
+/* ---- open / close ----------------------------------------------------- */
+
+/* Open (creating if needed) table `name` (see bdb_db_open for names). */
+int mvcc_open(struct bdb *env, const char *name, struct mvcc **out,
+	      struct err *e);
+
+/* Close the handle (the data stays); NULL is a no-op. */
+int mvcc_close(struct mvcc *m, struct err *e);
+
+/* The table's name (borrowed). */
+const char *mvcc_name(const struct mvcc *m);
+
+/* ---- writes ----------------------------------------------------------- */
+
+/* Write value val at (key, ts); overwrites an existing (key, ts). */
+int mvcc_put(struct mvcc *m, struct bdb_txn *txn, const void *key,
+	     size_t klen, uint64_t ts, const void *val, size_t vlen,
+	     struct err *e);
+
+/* Write a tombstone at (key, ts); overwrites an existing (key, ts). */
+int mvcc_delete(struct mvcc *m, struct bdb_txn *txn, const void *key,
+		size_t klen, uint64_t ts, struct err *e);
+
+/* ---- reads ------------------------------------------------------------ */
+
+/*
+ * The newest version of key at or below ts.  On RC_OK *val (if val is not
+ * NULL) is a malloc'd copy the caller frees, never NULL and NUL-terminated
+ * one past *vlen, and *found_ts (if not NULL) is that version's timestamp.
+ * RC_NOT_FOUND when there is no version at or below ts, or when it is a
+ * tombstone; then *found_ts is the tombstone's timestamp, or 0 when there
+ * is no version at all (callers checking for write conflicts use it).
+ */
+int mvcc_get(struct mvcc *m, struct bdb_txn *txn, const void *key,
+	     size_t klen, uint64_t ts, void **val, size_t *vlen,
+	     uint64_t *found_ts, struct err *e);
+
+/* One visible version returned by mvcc_scan(). */
+struct mvcc_kv {
+	void *key;		/* malloc'd, NUL-terminated past klen */
+	size_t klen;
+	void *val;		/* malloc'd, NUL-terminated past vlen */
+	size_t vlen;
+	uint64_t ts;		/* the version's timestamp */
+};
+
+struct mvcc_scan_result {
+	struct mvcc_kv *items;	/* n items in ascending key order */
+	size_t n;
+	int more;		/* 1: more visible keys follow in the bounds */
+	void *resume_key;	/* when more: the first key not returned */
+	size_t resume_klen;
+};
+
+/*
+ * The visible (newest at or below ts, not a tombstone) versions of the keys
+ * in [start, end), in key order.  start NULL (with slen 0) or empty means
+ * from the first key; end NULL or empty (elen 0) means to the end of the
+ * table.  limit caps the number of items; 0 means no limit (only for
+ * internal callers that know the range is small: anything serving a
+ * request should pass one).  When the limit stopped the scan and at least
+ * one more visible key exists before end, res->more is 1 and
+ * res->resume_key is that key: scan again with it as start to get the next
+ * page.  res is overwritten (not released) first; release it with
+ * mvcc_scan_result_release(), also after an error.
+ */
+int mvcc_scan(struct mvcc *m, struct bdb_txn *txn, const void *start,
+	      size_t slen, const void *end, size_t elen, uint64_t ts,
+	      size_t limit, struct mvcc_scan_result *res, struct err *e);
+
+/* Free what a scan result holds and zero it (it may be reused). */
+void mvcc_scan_result_release(struct mvcc_scan_result *res);
+
+/* ---- garbage collection and statistics -------------------------------- */
+
+struct mvcc_gc_stats {
+	uint64_t keys;			/* distinct user keys seen */
+	uint64_t versions;		/* versions seen */
+	uint64_t removed;		/* versions removed */
+	uint64_t removed_bytes;		/* stored bytes (key + value) removed */
+	uint64_t live_keys;		/* keys whose newest version is a value */
+	uint64_t kept_bytes;		/* stored bytes of versions kept */
+	uint64_t batches;		/* transactions committed */
+};
+
+#define MVCC_GC_BATCH	1000	/* versions examined per GC transaction */
+
+/*
+ * Remove the versions no read at or above horizon can see: for each key,
+ * keep every version above horizon and the newest version at or below it
+ * unless that one is a tombstone; remove all others.  Runs in transactions
+ * of at most MVCC_GC_BATCH versions each, so it never holds many locks;
+ * readers and writers may run meanwhile.  The caller guarantees that no
+ * write at or below horizon happens during or after GC (horizon is older
+ * than every live transaction).  stats may be NULL; it also counts what
+ * GC kept, an exact size of the table at the time it was walked.
+ */
+int mvcc_gc(struct mvcc *m, uint64_t horizon, struct mvcc_gc_stats *stats,
+	    struct err *e);
+
+struct mvcc_stats {
+	uint64_t bytes;		/* size of the table's file (pages * size) */
+	uint64_t versions;	/* stored versions, as last counted (may lag) */
+};
+
+/*
+ * Cheap approximate size: reads only the btree's metadata page.  The
+ * version count is Berkeley DB's saved count, which may lag or be 0; use
+ * mvcc_gc() stats for exact numbers.
+ */
+int mvcc_stats(struct mvcc *m, struct mvcc_stats *st, struct err *e);
+
+#endif
