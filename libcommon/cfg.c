@@ -9,6 +9,7 @@
  * owned by the struct cfg.  Tested in t/unit/cfg_test.c.
  */
 #include "cfg.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -453,44 +454,14 @@ fail:
 
 int cfg_load(const char *path, struct cfg **out, struct err *e)
 {
-	char *buf;
+	char *buf = NULL;
 	size_t len = 0;
-	ssize_t r;
-	int fd, ret, saved;
+	int ret;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return err_set(e, errno == ENOENT ? RC_NOT_FOUND : RC_IO,
-			       "cannot open '%s': %s", path, strerror(errno));
-	buf = malloc(CFG_FILE_MAX + 1);
-	if (buf == NULL) {
-		close(fd);
-		return err_set(e, RC_NOMEM, "out of memory");
-	}
-	/* Read one byte more than allowed to notice an over-long file. */
-	while (len < CFG_FILE_MAX + 1) {
-		r = read(fd, buf + len, CFG_FILE_MAX + 1 - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			saved = errno;
-			free(buf);
-			close(fd);
-			return err_set(e, RC_IO, "cannot read '%s': %s", path,
-				       strerror(saved));
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	if (len > CFG_FILE_MAX) {
-		free(buf);
-		return err_set(e, RC_TOO_LARGE,
-			       "'%s' is larger than %d bytes", path,
-			       CFG_FILE_MAX);
-	}
+	ret = util_read_file(path, CFG_FILE_MAX, &buf, &len, e);
+	if (ret != RC_OK)
+		return ret;
 	ret = cfg_parse(buf, len, path, out, e);
 	free(buf);
 	return ret;

@@ -175,39 +175,43 @@ int util_write_file_atomic(const char *path, const void *data, size_t len,
 int util_read_file(const char *path, size_t max, char **out, size_t *len,
 		   struct err *e)
 {
-	struct stat st;
-	char *buf;
-	size_t got = 0;
+	size_t got = 0, cap = 4096;
+	char *buf, *bigger;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (errno == ENOENT)
-			return err_set(e, RC_NOT_FOUND, "'%s' does not exist",
-				       path);
-		return err_set(e, RC_IO, "cannot open '%s': %s", path,
-			       strerror(errno));
-	}
-	if (fstat(fd, &st) != 0) {
-		int saved = errno;
-
-		close(fd);
-		return err_set(e, RC_IO, "cannot stat '%s': %s", path,
-			       strerror(saved));
-	}
-	if (st.st_size < 0 || (uint64_t)st.st_size > max) {
-		close(fd);
-		return err_set(e, RC_TOO_LARGE,
-			       "'%s' is larger than %zu bytes", path, max);
-	}
-	buf = malloc((size_t)st.st_size + 1);
+	if (fd < 0)
+		return err_set(e, errno == ENOENT ? RC_NOT_FOUND : RC_IO,
+			       "cannot open '%s': %s", path, strerror(errno));
+	if (cap > max + 1)
+		cap = max + 1;
+	buf = malloc(cap + 1);
 	if (buf == NULL) {
 		close(fd);
 		return err_set(e, RC_NOMEM, "out of memory reading '%s'", path);
 	}
-	while (got < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + got, (size_t)st.st_size - got);
+	/*
+	 * Read to EOF rather than trusting st_size, so pipes and /proc files
+	 * work; one byte past max is enough to know the file is too large.
+	 */
+	for (;;) {
+		ssize_t r;
 
+		if (got == cap) {
+			if (cap > max)
+				break;
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			bigger = realloc(buf, cap + 1);
+			if (bigger == NULL) {
+				free(buf);
+				close(fd);
+				return err_set(e, RC_NOMEM,
+					       "out of memory reading '%s'",
+					       path);
+			}
+			buf = bigger;
+		}
+		r = read(fd, buf + got, cap - got);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
@@ -223,6 +227,11 @@ int util_read_file(const char *path, size_t max, char **out, size_t *len,
 		got += (size_t)r;
 	}
 	close(fd);
+	if (got > max) {
+		free(buf);
+		return err_set(e, RC_TOO_LARGE,
+			       "'%s' is larger than %zu bytes", path, max);
+	}
 	buf[got] = '\0';
 	*out = buf;
 	if (len)

@@ -100,6 +100,14 @@ static void test_write_read_atomic(void **state)
 	/* the cap is enforced, never truncated silently */
 	assert_int_equal(util_read_file(path, 5, &data, &len, &e),
 			 RC_TOO_LARGE);
+	/* pipes have no size: read to EOF, still capped */
+	assert_int_equal(util_read_file("/proc/self/status", 1 << 20, &data,
+					&len, &e), RC_OK);
+	assert_true(len > 0);
+	assert_non_null(strstr(data, "Pid:"));
+	free(data);
+	assert_int_equal(util_read_file("/proc/self/status", 10, &data, &len,
+					&e), RC_TOO_LARGE);
 	/* a missing directory is an I/O error that names the file */
 	assert_int_equal(util_write_file_atomic("/nonexistent/dir/f", "x", 1,
 						&e), RC_IO);
