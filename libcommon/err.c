@@ -37,10 +37,7 @@ static int rc_valid(int code)
 	return code >= 0 && code < RC__COUNT;
 }
 
-static void err_vformat(char *dst, size_t cap, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
-
-static void err_vformat(char *dst, size_t cap, const char *fmt, va_list ap)
+void err_vformat(char *dst, size_t cap, const char *fmt, va_list ap)
 {
 	int n = vsnprintf(dst, cap, fmt, ap);
 

@@ -16,6 +16,7 @@
 #ifndef RANGEDB_ERR_H
 #define RANGEDB_ERR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 enum rc {
@@ -61,6 +62,13 @@ int err_set(struct err *e, enum rc code, const char *fmt, ...)
 /* Prefix the existing message with more context: "reading config: <old>". */
 int err_prefix(struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * vsnprintf into dst that marks a cut message with a trailing "..."
+ * instead of truncating silently.
+ */
+void err_vformat(char *dst, size_t cap, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 /* Reset e to RC_OK with an empty message. */
 void err_clear(struct err *e);

@@ -362,15 +362,10 @@ void http_resp_error(struct http_resp *resp, int code, const char *fmt, ...)
 {
 	char msg[ERR_MSG_MAX * 2];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	err_vformat(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		snprintf(msg, sizeof(msg), "(unformattable message)");
-	else if ((size_t)n >= sizeof(msg))
-		memcpy(msg + sizeof(msg) - 4, "...", 4);
 	http_resp_error_msg(resp, code, msg);
 }
 
@@ -430,16 +425,11 @@ static enum MHD_Result http_queue_error(struct http_conn *c,
 	struct http_resp r;
 	char msg[ERR_MSG_MAX * 2];
 	va_list ap;
-	int n;
 
 	memset(&r, 0, sizeof(r));
 	va_start(ap, fmt);
-	n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	err_vformat(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (n < 0)
-		snprintf(msg, sizeof(msg), "(unformattable message)");
-	else if ((size_t)n >= sizeof(msg))
-		memcpy(msg + sizeof(msg) - 4, "...", 4);
 	http_resp_error_msg(&r, code, msg);
 	if (c != NULL)
 		c->state = HC_DONE;
