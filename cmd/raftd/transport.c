@@ -1,0 +1,863 @@
+/*
+ * transport.c -- raftd's outbound Raft messages (see transport.h).
+ *
+ * Each peer has a mutex-guarded queue (a growable array of deep-copied
+ * messages, at most max_queue_msgs long), a condition variable and a
+ * sender thread.  The sender swaps the whole queue out for its spare array
+ * in O(1), encodes it as one raftwire batch and POSTs it; the caller of
+ * transport_send() only ever waits for that swap.  Counters live under the
+ * peer's mutex, so transport_stats() is a consistent snapshot and metrics
+ * registered late are seeded with what was counted before.
+ *
+ * The POST uses libcurl directly (one easy handle per peer, owned by its
+ * thread, so the connection stays alive between batches) rather than
+ * libcommon's http_client, for two things http_client cannot do: send the
+ * X-Rangedb-Node header, and abort a request in flight when the transport
+ * is freed.  The abort is twofold: transport_free() shuts down the
+ * socket of a request in flight (curl sees the connection end at once),
+ * and curl's progress callback returns "abort" once the stop flag is set
+ * (it runs at least about once a second, covering a connect in progress).
+ *
+ * Tested in t/unit/transport_test.c.
+ */
+#include "transport.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jx.h"
+#include "log.h"
+#include "raftwire.h"
+
+#define TRANSPORT_DEFAULT_QUEUE		4096
+#define TRANSPORT_DEFAULT_CONNECT_MS	500
+#define TRANSPORT_DEFAULT_TIMEOUT_MS	2000
+#define TRANSPORT_BACKOFF_MIN_MS	50
+#define TRANSPORT_BACKOFF_MAX_MS	1000
+#define TRANSPORT_ADDR_MAX		255
+#define TRANSPORT_REPLY_EXCERPT		160
+
+struct tpeer {
+	struct transport *t;
+	uint64_t id;
+	char idstr[24];		/* the metrics label value */
+	char addr[TRANSPORT_ADDR_MAX + 1];	/* "host:port" */
+
+	pthread_mutex_t mu;
+	pthread_cond_t cv;	/* queue not empty, or stop */
+	int mu_ok, cv_ok;
+	/* Guarded by mu: */
+	struct raft_msg *q;
+	size_t n, cap;
+	struct transport_peer_stats st;
+	struct metrics_counter *m_sent, *m_dropped, *m_batches, *m_errors;
+	curl_socket_t sock;	/* socket of the connection, or BAD */
+
+	/* The sender thread's own: */
+	pthread_t th;
+	int started;
+	CURL *h;
+	struct curl_slist *hdrs;
+	char errbuf[CURL_ERROR_SIZE];
+	char reply[TRANSPORT_REPLY_EXCERPT + 1];
+	size_t reply_len;
+	struct raft_msg *spare;	/* the array swapped in on the next drain */
+	size_t spare_cap;
+	int failed;		/* a POST of the current drain failed */
+	unsigned long fail_streak;	/* failed POSTs since a success */
+};
+
+struct transport {
+	uint64_t self;
+	size_t max_queue;
+	long connect_ms, timeout_ms;
+	atomic_int stop;
+
+	struct tpeer *peers;
+	size_t n_peers;
+
+	pthread_mutex_t mu;	/* guards the "unknown" bucket */
+	uint64_t unknown_dropped;
+	struct metrics_counter *m_unknown;
+};
+
+static pthread_once_t transport_curl_once = PTHREAD_ONCE_INIT;
+static CURLcode transport_curl_rc;
+
+static void transport_curl_init(void)
+{
+	transport_curl_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+/* ---- messages ---------------------------------------------------------- */
+
+/* Free what msg_copy() allocated. */
+static void msg_release(struct raft_msg *m)
+{
+	free(m->entries);
+	free(m->snapshot.data);
+	m->entries = NULL;
+	m->snapshot.data = NULL;
+}
+
+/*
+ * Deep copy: the entries array and all their data in one block (entry i's
+ * data points into it), the snapshot data in another.  -1 on a message
+ * that is inconsistent (NULL with a length) or on out of memory.
+ */
+static int msg_copy(struct raft_msg *dst, const struct raft_msg *src)
+{
+	size_t hdr, total = 0;
+	char *blk, *d;
+
+	*dst = *src;
+	dst->entries = NULL;
+	dst->snapshot.data = NULL;
+	if (src->n_entries > 0) {
+		if (src->entries == NULL ||
+		    src->n_entries > SIZE_MAX / sizeof(*src->entries))
+			return -1;
+		hdr = src->n_entries * sizeof(*src->entries);
+		for (size_t i = 0; i < src->n_entries; i++) {
+			size_t len = src->entries[i].len;
+
+			if (len > 0 && src->entries[i].data == NULL)
+				return -1;
+			if (len > SIZE_MAX - hdr - total)
+				return -1;
+			total += len;
+		}
+		blk = malloc(hdr + total);
+		if (blk == NULL)
+			return -1;
+		memcpy(blk, src->entries, hdr);
+		dst->entries = (struct raft_entry *)(void *)blk;
+		d = blk + hdr;
+		for (size_t i = 0; i < src->n_entries; i++) {
+			struct raft_entry *en = &dst->entries[i];
+
+			if (en->len == 0) {
+				en->data = NULL;
+				continue;
+			}
+			memcpy(d, src->entries[i].data, en->len);
+			en->data = d;
+			d += en->len;
+		}
+	} else {
+		dst->n_entries = 0;
+	}
+	if (src->snapshot.len > 0) {
+		if (src->snapshot.data == NULL)
+			goto fail;
+		dst->snapshot.data = malloc(src->snapshot.len);
+		if (dst->snapshot.data == NULL)
+			goto fail;
+		memcpy(dst->snapshot.data, src->snapshot.data,
+		       src->snapshot.len);
+	}
+	return 0;
+fail:
+	msg_release(dst);
+	return -1;
+}
+
+/* ---- counters ---------------------------------------------------------- */
+
+/* Add to one counter of p and to its metric; p->mu must be held. */
+#define PEER_COUNT(p, field, m, k) do {			\
+		(p)->st.field += (k);			\
+		metrics_counter_add((p)->m, (k));	\
+	} while (0)
+
+static void peer_count(struct tpeer *p, uint64_t sent, uint64_t dropped,
+		       uint64_t batches, uint64_t errors)
+{
+	pthread_mutex_lock(&p->mu);
+	PEER_COUNT(p, sent, m_sent, sent);
+	PEER_COUNT(p, dropped, m_dropped, dropped);
+	PEER_COUNT(p, batches, m_batches, batches);
+	PEER_COUNT(p, errors, m_errors, errors);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void unknown_count(struct transport *t, uint64_t dropped)
+{
+	pthread_mutex_lock(&t->mu);
+	t->unknown_dropped += dropped;
+	metrics_counter_add(t->m_unknown, dropped);
+	pthread_mutex_unlock(&t->mu);
+}
+
+/* ---- curl callbacks ---------------------------------------------------- */
+
+/* Keep the start of the reply, for error messages; discard the rest. */
+static size_t peer_write(char *data, size_t size, size_t nmemb, void *arg)
+{
+	struct tpeer *p = arg;
+	size_t n = size * nmemb;
+	size_t room = TRANSPORT_REPLY_EXCERPT - p->reply_len;
+	size_t k = n < room ? n : room;
+
+	memcpy(p->reply + p->reply_len, data, k);
+	p->reply_len += k;
+	p->reply[p->reply_len] = '\0';
+	return n;
+}
+
+static int peer_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+			 curl_off_t ultotal, curl_off_t ulnow)
+{
+	struct tpeer *p = arg;
+
+	return atomic_load(&p->t->stop) ? 1 : 0;
+}
+
+/* Record the socket so transport_free() can shut it down. */
+static curl_socket_t peer_opensocket(void *arg, curlsocktype purpose,
+				     struct curl_sockaddr *a)
+{
+	struct tpeer *p = arg;
+	curl_socket_t fd;
+
+	if (atomic_load(&p->t->stop))
+		return CURL_SOCKET_BAD;
+	fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	if (fd < 0)
+		return CURL_SOCKET_BAD;
+	pthread_mutex_lock(&p->mu);
+	p->sock = fd;
+	pthread_mutex_unlock(&p->mu);
+	return fd;
+}
+
+static int peer_closesocket(void *arg, curl_socket_t fd)
+{
+	struct tpeer *p = arg;
+
+	pthread_mutex_lock(&p->mu);
+	if (p->sock == fd)
+		p->sock = CURL_SOCKET_BAD;
+	pthread_mutex_unlock(&p->mu);
+	return close(fd);
+}
+
+/* ---- sending ----------------------------------------------------------- */
+
+/* Printable start of a reply body. */
+static void excerpt(const char *s, size_t len, char *out, size_t cap)
+{
+	size_t n = len < cap - 1 ? len : cap - 1;
+
+	for (size_t i = 0; i < n; i++)
+		out[i] = (s[i] >= ' ' && s[i] < 0x7f) ? s[i] : ' ';
+	out[n] = '\0';
+}
+
+/* POST body to the peer's /raft; RC_OK when it answered 2xx. */
+static int peer_post(struct tpeer *p, const char *body, size_t len,
+		     struct err *e)
+{
+	CURLcode cc;
+	long code = 0, oserr = 0;
+	char ex[TRANSPORT_REPLY_EXCERPT + 1];
+
+	p->reply_len = 0;
+	p->reply[0] = '\0';
+	p->errbuf[0] = '\0';
+	curl_easy_setopt(p->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(p->h, CURLOPT_POSTFIELDS, body);
+	cc = curl_easy_perform(p->h);
+	switch (cc) {
+	case CURLE_OK:
+		break;
+	case CURLE_COULDNT_CONNECT:
+		curl_easy_getinfo(p->h, CURLINFO_OS_ERRNO, &oserr);
+		return err_set(e, RC_UNAVAILABLE, "cannot connect to %s: %s",
+			       p->addr, oserr ? strerror((int)oserr) :
+			       curl_easy_strerror(cc));
+	case CURLE_OPERATION_TIMEDOUT:
+		return err_set(e, RC_TIMEOUT, "no answer from %s: %s",
+			       p->addr, p->errbuf[0] ? p->errbuf :
+			       curl_easy_strerror(cc));
+	case CURLE_ABORTED_BY_CALLBACK:
+		return err_set(e, RC_UNAVAILABLE,
+			       "request to %s aborted: transport stopping",
+			       p->addr);
+	case CURLE_OUT_OF_MEMORY:
+		return err_set(e, RC_NOMEM, "out of memory talking to %s",
+			       p->addr);
+	default:
+		return err_set(e, RC_UNAVAILABLE, "request to %s failed: %s",
+			       p->addr, p->errbuf[0] ? p->errbuf :
+			       curl_easy_strerror(cc));
+	}
+	curl_easy_getinfo(p->h, CURLINFO_RESPONSE_CODE, &code);
+	if (code >= 200 && code <= 299)
+		return RC_OK;
+	excerpt(p->reply, p->reply_len, ex, sizeof(ex));
+	return err_set(e, code >= 500 ? RC_UNAVAILABLE : RC_BAD_INPUT,
+		       "%s answered POST /raft with HTTP %ld%s%s", p->addr,
+		       code, ex[0] ? ": " : "", ex);
+}
+
+/* Log a failed POST: a warning when a streak starts, then debug lines. */
+static void peer_failed(struct tpeer *p, size_t n, const struct err *e)
+{
+	if (p->fail_streak++ == 0)
+		log_warn("peer=%" PRIu64 " addr=%s msg=\"cannot send raft "
+			 "messages; backing off\" dropped=%zu err=\"%s\"",
+			 p->id, p->addr, n, e->msg);
+	else
+		log_debug("peer=%" PRIu64 " msg=\"send failed again\" "
+			  "dropped=%zu err=\"%s\"", p->id, n, e->msg);
+}
+
+/*
+ * Encode msgs[0..n) as one batch and POST it.  A batch that raftwire
+ * refuses, or whose body is over TRANSPORT_MAX_BODY, is split in halves;
+ * a lone message that cannot be encoded is dropped.  After one failed POST
+ * the rest of the drain is dropped without trying: the peer is down.
+ */
+static void peer_send_range(struct tpeer *p, const struct raft_msg *msgs,
+			    size_t n)
+{
+	struct err e = { 0 };
+	json_t *j = NULL;
+	char *body = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (n == 0)
+		return;
+	if (p->failed || atomic_load(&p->t->stop)) {
+		peer_count(p, 0, n, 0, 0);
+		return;
+	}
+	rc = raftwire_encode_batch(p->t->self, msgs, n, &j, &e);
+	if (rc == RC_OK) {
+		rc = jx_dump(j, &body, &len, &e);
+		json_decref(j);
+	}
+	if (rc == RC_OK && len > TRANSPORT_MAX_BODY) {
+		rc = err_set(&e, RC_TOO_LARGE, "batch body of %zu bytes is "
+			     "over the limit of %zu", len,
+			     TRANSPORT_MAX_BODY);
+		free(body);
+		body = NULL;
+	}
+	if (rc != RC_OK && rc != RC_NOMEM && n > 1) {
+		log_debug("peer=%" PRIu64 " msg=\"splitting batch\" msgs=%zu "
+			  "err=\"%s\"", p->id, n, e.msg);
+		peer_send_range(p, msgs, n / 2);
+		peer_send_range(p, msgs + n / 2, n - n / 2);
+		return;
+	}
+	if (rc != RC_OK) {
+		log_warn("peer=%" PRIu64 " msg=\"cannot encode raft messages; "
+			 "dropped\" msgs=%zu err=\"%s\"", p->id, n, e.msg);
+		peer_count(p, 0, n, 0, 0);
+		return;
+	}
+	rc = peer_post(p, body, len, &e);
+	free(body);
+	if (rc == RC_OK) {
+		if (p->fail_streak > 0)
+			log_info("peer=%" PRIu64 " addr=%s msg=\"sending "
+				 "again\" failed_posts=%lu", p->id, p->addr,
+				 p->fail_streak);
+		p->fail_streak = 0;
+		peer_count(p, n, 0, 1, 0);
+		return;
+	}
+	p->failed = 1;
+	if (atomic_load(&p->t->stop)) {
+		peer_count(p, 0, n, 0, 0);
+		return;
+	}
+	peer_failed(p, n, &e);
+	peer_count(p, 0, n, 0, 1);
+}
+
+/* Wait on p->cv until ms have passed or the transport stops; mu held. */
+static void peer_backoff(struct tpeer *p, long ms)
+{
+	struct timespec dl;
+
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += ms / 1000;
+	dl.tv_nsec += (ms % 1000) * 1000000L;
+	if (dl.tv_nsec >= 1000000000L) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000L;
+	}
+	while (!atomic_load(&p->t->stop))
+		if (pthread_cond_timedwait(&p->cv, &p->mu, &dl) == ETIMEDOUT)
+			break;
+}
+
+static void *peer_main(void *arg)
+{
+	struct tpeer *p = arg;
+	struct raft_msg *batch;
+	size_t n, cap;
+	long backoff = 0;
+
+	for (;;) {
+		pthread_mutex_lock(&p->mu);
+		if (backoff > 0)
+			peer_backoff(p, backoff);
+		while (p->n == 0 && !atomic_load(&p->t->stop))
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (atomic_load(&p->t->stop)) {
+			pthread_mutex_unlock(&p->mu);
+			break;
+		}
+		/* Take the whole queue; the spare array becomes the queue. */
+		batch = p->q;
+		n = p->n;
+		cap = p->cap;
+		p->q = p->spare;
+		p->cap = p->spare_cap;
+		p->n = 0;
+		pthread_mutex_unlock(&p->mu);
+
+		p->failed = 0;
+		peer_send_range(p, batch, n);
+		for (size_t i = 0; i < n; i++)
+			msg_release(&batch[i]);
+		p->spare = batch;
+		p->spare_cap = cap;
+		if (!p->failed)
+			backoff = 0;
+		else if (backoff == 0)
+			backoff = TRANSPORT_BACKOFF_MIN_MS;
+		else if ((backoff *= 2) > TRANSPORT_BACKOFF_MAX_MS)
+			backoff = TRANSPORT_BACKOFF_MAX_MS;
+	}
+	return NULL;
+}
+
+/* ---- set-up and tear-down ---------------------------------------------- */
+
+/* Accept "HOST:PORT" or "http://HOST:PORT"; copy HOST:PORT to out. */
+static int parse_addr(const char *addr, char *out, struct err *e)
+{
+	const char *hp = addr, *colon;
+	size_t n;
+	unsigned long port = 0;
+
+	if (addr == NULL)
+		return err_set(e, RC_BAD_INPUT, "missing peer address");
+	if (strncmp(hp, "http://", 7) == 0)
+		hp += 7;
+	n = strlen(hp);
+	colon = memrchr(hp, ':', n);
+	if (n == 0 || n > TRANSPORT_ADDR_MAX || colon == NULL || colon == hp ||
+	    colon + 1 == hp + n || colon + 6 < hp + n)
+		goto bad;
+	for (const char *s = hp; s < colon; s++)
+		if (*s == '/' || *s == '?' || *s == '#' || *s == '@' ||
+		    (unsigned char)*s <= ' ' || (unsigned char)*s >= 0x7f)
+			goto bad;
+	for (const char *s = colon + 1; s < hp + n; s++) {
+		if (*s < '0' || *s > '9')
+			goto bad;
+		port = port * 10 + (unsigned long)(*s - '0');
+	}
+	if (port == 0 || port > 65535)
+		goto bad;
+	memcpy(out, hp, n + 1);
+	return RC_OK;
+bad:
+	return err_set(e, RC_BAD_INPUT, "invalid peer address '%s': expected "
+		       "HOST:PORT such as 127.0.0.1:7002", addr);
+}
+
+/* Everything of p but its thread. */
+static int peer_init(struct transport *t, struct tpeer *p,
+		     const struct transport_peer *tp, struct err *e)
+{
+	pthread_condattr_t ca;
+	char url[TRANSPORT_ADDR_MAX + 32], hdr[64];
+	struct curl_slist *l;
+	int rc;
+
+	p->t = t;
+	p->id = tp->id;
+	p->sock = CURL_SOCKET_BAD;
+	snprintf(p->idstr, sizeof(p->idstr), "%" PRIu64, tp->id);
+	rc = parse_addr(tp->addr, p->addr, e);
+	if (rc != RC_OK)
+		return err_prefix(e, "peer %" PRIu64, tp->id);
+	if (pthread_mutex_init(&p->mu, NULL) != 0)
+		return err_set(e, RC_INTERNAL, "cannot create a mutex");
+	p->mu_ok = 1;
+	if (pthread_condattr_init(&ca) != 0)
+		return err_set(e, RC_INTERNAL, "cannot create a condition");
+	rc = pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+		pthread_cond_init(&p->cv, &ca) != 0;
+	pthread_condattr_destroy(&ca);
+	if (rc)
+		return err_set(e, RC_INTERNAL, "cannot create a condition");
+	p->cv_ok = 1;
+
+	snprintf(url, sizeof(url), "http://%s/raft", p->addr);
+	snprintf(hdr, sizeof(hdr), TRANSPORT_NODE_HEADER ": %" PRIu64,
+		 t->self);
+	l = curl_slist_append(NULL, "Content-Type: application/json");
+	if (l != NULL)
+		p->hdrs = l;
+	/* No "Expect: 100-continue" round trip for large bodies. */
+	l = l ? curl_slist_append(l, "Expect:") : NULL;
+	l = l ? curl_slist_append(l, hdr) : NULL;
+	p->h = curl_easy_init();
+	if (l == NULL || p->h == NULL)
+		return err_set(e, RC_NOMEM, "cannot allocate an HTTP client "
+			       "for peer %" PRIu64, p->id);
+	if (curl_easy_setopt(p->h, CURLOPT_URL, url) != CURLE_OK ||
+	    curl_easy_setopt(p->h, CURLOPT_NOSIGNAL, 1L) ||
+	    curl_easy_setopt(p->h, CURLOPT_ERRORBUFFER, p->errbuf) ||
+	    curl_easy_setopt(p->h, CURLOPT_CONNECTTIMEOUT_MS, t->connect_ms) ||
+	    curl_easy_setopt(p->h, CURLOPT_TIMEOUT_MS, t->timeout_ms) ||
+	    curl_easy_setopt(p->h, CURLOPT_TCP_NODELAY, 1L) ||
+	    curl_easy_setopt(p->h, CURLOPT_TCP_KEEPALIVE, 1L) ||
+	    curl_easy_setopt(p->h, CURLOPT_PROXY, "") ||
+	    curl_easy_setopt(p->h, CURLOPT_FOLLOWLOCATION, 0L) ||
+	    curl_easy_setopt(p->h, CURLOPT_PROTOCOLS_STR, "http") ||
+	    curl_easy_setopt(p->h, CURLOPT_USERAGENT, "rangedb-raftd") ||
+	    curl_easy_setopt(p->h, CURLOPT_HTTPHEADER, p->hdrs) ||
+	    curl_easy_setopt(p->h, CURLOPT_POST, 1L) ||
+	    curl_easy_setopt(p->h, CURLOPT_WRITEFUNCTION, peer_write) ||
+	    curl_easy_setopt(p->h, CURLOPT_WRITEDATA, p) ||
+	    curl_easy_setopt(p->h, CURLOPT_NOPROGRESS, 0L) ||
+	    curl_easy_setopt(p->h, CURLOPT_XFERINFOFUNCTION, peer_progress) ||
+	    curl_easy_setopt(p->h, CURLOPT_XFERINFODATA, p) ||
+	    curl_easy_setopt(p->h, CURLOPT_OPENSOCKETFUNCTION,
+			     peer_opensocket) ||
+	    curl_easy_setopt(p->h, CURLOPT_OPENSOCKETDATA, p) ||
+	    curl_easy_setopt(p->h, CURLOPT_CLOSESOCKETFUNCTION,
+			     peer_closesocket) ||
+	    curl_easy_setopt(p->h, CURLOPT_CLOSESOCKETDATA, p))
+		return err_set(e, RC_INTERNAL, "cannot configure libcurl for "
+			       "peer %" PRIu64, p->id);
+	return RC_OK;
+}
+
+/* Stop the senders: set the flag, wake them, end requests in flight. */
+static void transport_stop(struct transport *t)
+{
+	atomic_store(&t->stop, 1);
+	for (size_t i = 0; i < t->n_peers; i++) {
+		struct tpeer *p = &t->peers[i];
+
+		if (!p->mu_ok)
+			continue;
+		pthread_mutex_lock(&p->mu);
+		if (p->sock != CURL_SOCKET_BAD)
+			shutdown(p->sock, SHUT_RDWR);
+		if (p->cv_ok)
+			pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+}
+
+void transport_free(struct transport *t)
+{
+	if (t == NULL)
+		return;
+	transport_stop(t);
+	for (size_t i = 0; i < t->n_peers; i++)
+		if (t->peers[i].started)
+			pthread_join(t->peers[i].th, NULL);
+	for (size_t i = 0; i < t->n_peers; i++) {
+		struct tpeer *p = &t->peers[i];
+
+		if (p->h != NULL)
+			curl_easy_cleanup(p->h);	/* closes the socket */
+		curl_slist_free_all(p->hdrs);
+		for (size_t k = 0; k < p->n; k++)
+			msg_release(&p->q[k]);
+		free(p->q);
+		free(p->spare);
+		if (p->cv_ok)
+			pthread_cond_destroy(&p->cv);
+		if (p->mu_ok)
+			pthread_mutex_destroy(&p->mu);
+	}
+	free(t->peers);
+	pthread_mutex_destroy(&t->mu);
+	free(t);
+}
+
+int transport_new(struct transport **out, uint64_t self,
+		  const struct transport_peer *peers, size_t n,
+		  const struct transport_opts *o, struct err *e)
+{
+	struct transport *t;
+	int rc;
+
+	*out = NULL;
+	if (self == RAFT_NONE)
+		return err_set(e, RC_BAD_INPUT, "node id must be > 0");
+	if (n > 0 && peers == NULL)
+		return err_set(e, RC_INTERNAL, "peers: NULL with %zu peers",
+			       n);
+	for (size_t i = 0; i < n; i++) {
+		if (peers[i].id == RAFT_NONE)
+			return err_set(e, RC_BAD_INPUT,
+				       "peer %zu: node id must be > 0", i);
+		for (size_t k = 0; k < i; k++)
+			if (peers[k].id == peers[i].id)
+				return err_set(e, RC_BAD_INPUT,
+					       "peer %" PRIu64 " is listed "
+					       "twice", peers[i].id);
+	}
+	if (pthread_once(&transport_curl_once, transport_curl_init) != 0 ||
+	    transport_curl_rc != CURLE_OK)
+		return err_set(e, RC_INTERNAL, "cannot initialise libcurl");
+
+	t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return err_set(e, RC_NOMEM, "cannot allocate the transport");
+	if (pthread_mutex_init(&t->mu, NULL) != 0) {
+		free(t);
+		return err_set(e, RC_INTERNAL, "cannot create a mutex");
+	}
+	t->self = self;
+	t->max_queue = TRANSPORT_DEFAULT_QUEUE;
+	t->connect_ms = TRANSPORT_DEFAULT_CONNECT_MS;
+	t->timeout_ms = TRANSPORT_DEFAULT_TIMEOUT_MS;
+	if (o != NULL) {
+		if (o->max_queue_msgs > 0)
+			t->max_queue = o->max_queue_msgs;
+		if (o->connect_timeout_ms > 0)
+			t->connect_ms = o->connect_timeout_ms;
+		if (o->timeout_ms > 0)
+			t->timeout_ms = o->timeout_ms;
+	}
+	atomic_init(&t->stop, 0);
+	t->peers = calloc(n > 0 ? n : 1, sizeof(*t->peers));
+	if (t->peers == NULL) {
+		transport_free(t);
+		return err_set(e, RC_NOMEM, "cannot allocate the transport");
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (peers[i].id == self)
+			continue;
+		rc = peer_init(t, &t->peers[t->n_peers++], &peers[i], e);
+		if (rc != RC_OK) {
+			transport_free(t);
+			return rc;
+		}
+	}
+	for (size_t i = 0; i < t->n_peers; i++) {
+		struct tpeer *p = &t->peers[i];
+
+		if (pthread_create(&p->th, NULL, peer_main, p) != 0) {
+			transport_free(t);
+			return err_set(e, RC_INTERNAL, "cannot start the "
+				       "sender thread of peer %" PRIu64,
+				       p->id);
+		}
+		p->started = 1;
+	}
+	*out = t;
+	return RC_OK;
+}
+
+/* ---- sending ----------------------------------------------------------- */
+
+static struct tpeer *find_peer(struct transport *t, uint64_t id)
+{
+	for (size_t i = 0; i < t->n_peers; i++)
+		if (t->peers[i].id == id)
+			return &t->peers[i];
+	return NULL;
+}
+
+/* Append a copy of m to p's queue; p->mu held.  0, or -1 if dropped. */
+static int peer_enqueue(struct tpeer *p, const struct raft_msg *m)
+{
+	size_t cap;
+	struct raft_msg *q;
+
+	if (p->n >= p->t->max_queue)
+		return -1;
+	if (p->n == p->cap) {
+		cap = p->cap ? p->cap * 2 : 64;
+		if (cap > p->t->max_queue)
+			cap = p->t->max_queue;
+		q = realloc(p->q, cap * sizeof(*q));
+		if (q == NULL)
+			return -1;
+		p->q = q;
+		p->cap = cap;
+	}
+	if (msg_copy(&p->q[p->n], m) != 0)
+		return -1;
+	p->n++;
+	return 0;
+}
+
+void transport_send(struct transport *t, const struct raft_msg *msgs,
+		    size_t n)
+{
+	uint64_t unknown = 0;
+
+	if (t == NULL || n == 0 || msgs == NULL)
+		return;
+	/* One lock per destination and call: a call's messages to one
+	 * peer go out in one batch if the sender is idle. */
+	for (size_t pi = 0; pi < t->n_peers; pi++) {
+		struct tpeer *p = &t->peers[pi];
+		uint64_t queued = 0, dropped = 0;
+		size_t first = 0;
+
+		while (first < n && msgs[first].to != p->id)
+			first++;
+		if (first == n)
+			continue;
+		pthread_mutex_lock(&p->mu);
+		for (size_t i = first; i < n; i++) {
+			if (msgs[i].to != p->id)
+				continue;
+			if (msgs[i].from != t->self ||
+			    peer_enqueue(p, &msgs[i]) != 0)
+				dropped++;
+			else
+				queued++;
+		}
+		PEER_COUNT(p, dropped, m_dropped, dropped);
+		if (queued > 0)
+			pthread_cond_signal(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (find_peer(t, msgs[i].to) == NULL)
+			unknown++;
+	if (unknown > 0)
+		unknown_count(t, unknown);
+}
+
+/* ---- stats and metrics ------------------------------------------------- */
+
+void transport_stats(struct transport *t, uint64_t peer,
+		     struct transport_peer_stats *st)
+{
+	struct tpeer *p;
+
+	memset(st, 0, sizeof(*st));
+	if (t == NULL)
+		return;
+	p = find_peer(t, peer);
+	if (p == NULL) {
+		pthread_mutex_lock(&t->mu);
+		st->dropped = t->unknown_dropped;
+		pthread_mutex_unlock(&t->mu);
+		return;
+	}
+	pthread_mutex_lock(&p->mu);
+	*st = p->st;
+	pthread_mutex_unlock(&p->mu);
+}
+
+#define HELP_SENT "Raft messages a peer accepted (POST /raft answered 2xx)."
+#define HELP_DROPPED "Raft messages dropped (queue full, failed POST, " \
+	"too large, or to self or a non-peer: peer=\"unknown\"); Raft " \
+	"retransmits."
+#define HELP_BATCHES "POST /raft requests a peer answered 2xx."
+#define HELP_ERRORS "POST /raft requests that failed (network error or " \
+	"non-2xx answer)."
+
+static const struct {
+	const char *name, *help;
+} families[4] = {
+	{ "raftd_raft_messages_sent_total", HELP_SENT },
+	{ "raftd_raft_messages_dropped_total", HELP_DROPPED },
+	{ "raftd_raft_batches_sent_total", HELP_BATCHES },
+	{ "raftd_raft_send_errors_total", HELP_ERRORS },
+};
+
+int transport_register_metrics(struct transport *t, struct metrics *reg,
+			       struct err *e)
+{
+	struct metrics_counter *c[4], *u;
+	int rc;
+
+	if (t == NULL || reg == NULL)
+		return err_set(e, RC_INTERNAL, "transport_register_metrics: "
+			       "NULL argument");
+	for (size_t i = 0; i < t->n_peers; i++) {
+		struct tpeer *p = &t->peers[i];
+
+		for (size_t k = 0; k < 4; k++) {
+			rc = metrics_counter(reg, families[k].name,
+					     families[k].help, "peer",
+					     p->idstr, &c[k], e);
+			if (rc != RC_OK)
+				return rc;
+		}
+		pthread_mutex_lock(&p->mu);
+		if (p->m_sent == NULL) {
+			/* Carry over what was counted before. */
+			metrics_counter_add(c[0], p->st.sent);
+			metrics_counter_add(c[1], p->st.dropped);
+			metrics_counter_add(c[2], p->st.batches);
+			metrics_counter_add(c[3], p->st.errors);
+			p->m_sent = c[0];
+			p->m_dropped = c[1];
+			p->m_batches = c[2];
+			p->m_errors = c[3];
+		}
+		pthread_mutex_unlock(&p->mu);
+	}
+	rc = metrics_counter(reg, families[1].name, families[1].help,
+			     "peer", "unknown", &u, e);
+	if (rc != RC_OK)
+		return rc;
+	pthread_mutex_lock(&t->mu);
+	if (t->m_unknown == NULL) {
+		metrics_counter_add(u, t->unknown_dropped);
+		t->m_unknown = u;
+	}
+	pthread_mutex_unlock(&t->mu);
+	return RC_OK;
+}
+
+/* ---- receiving --------------------------------------------------------- */
+
+int transport_decode_request(const json_t *body, uint64_t *from,
+			     struct raft_msg **msgs, size_t *n,
+			     struct err *e)
+{
+	int rc;
+
+	rc = raftwire_decode_batch(body, from, msgs, n, e);
+	if (rc != RC_OK)
+		return rc;
+	/* raftwire checks these too; the transport relies on them. */
+	if (*from == RAFT_NONE)
+		rc = err_set(e, RC_BAD_INPUT, "from: must be a node id > 0");
+	for (size_t i = 0; rc == RC_OK && i < *n; i++)
+		if ((*msgs)[i].from != *from)
+			rc = err_set(e, RC_BAD_INPUT, "msgs[%zu].from: %"
+				     PRIu64 " is not the batch's from %"
+				     PRIu64, i, (*msgs)[i].from, *from);
+	if (rc != RC_OK) {
+		raftwire_batch_release(*msgs, *n);
+		*msgs = NULL;
+		*n = 0;
+		*from = 0;
+	}
+	return rc;
+}

@@ -1,0 +1,118 @@
+/*
+ * transport.h -- raftd's outbound Raft messages: per-peer queues, one
+ * sender thread per peer, one batch per HTTP POST /raft.
+ *
+ * transport_send() deep-copies messages (entries and their data, snapshot
+ * data) into a bounded queue per destination and returns at once; it never
+ * touches the network.  Each peer's sender thread takes everything queued
+ * for it, encodes ONE raftwire batch and POSTs it to http://ADDR/raft with
+ * the header "X-Rangedb-Node: <self>", over a connection it keeps alive.
+ *
+ * Guarantees:
+ *   - a slow or dead peer only delays its own queue, never the caller nor
+ *     the other peers;
+ *   - a full queue, a destination that is self or not a peer, and a batch
+ *     whose POST failed are dropped and counted: Raft retransmits;
+ *   - after a failed POST the peer's sender backs off 50 ms, doubling up to
+ *     1 s, and resets on success;
+ *   - a batch raftwire refuses as too large (RC_TOO_LARGE) or whose body
+ *     would exceed TRANSPORT_MAX_BODY is split into smaller POSTs; a
+ *     single message that still does not fit is dropped and counted;
+ *   - transport_free() wakes every sender and aborts requests in flight,
+ *     so it returns promptly even when peers are dead or black holes.
+ *
+ * Tested in t/unit/transport_test.c (real HTTP servers in-process).
+ */
+#ifndef RANGEDB_TRANSPORT_H
+#define RANGEDB_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "err.h"
+#include "metrics.h"
+#include "raft.h"
+
+/* The largest request body sent (raftd's POST /raft accepts 64 MiB). */
+#define TRANSPORT_MAX_BODY ((size_t)64 << 20)
+
+/* The header naming the sending node on every inter-node request. */
+#define TRANSPORT_NODE_HEADER "X-Rangedb-Node"
+
+struct transport;
+
+struct transport_peer {
+	uint64_t id;		/* > 0; an entry equal to self is skipped */
+	const char *addr;	/* "127.0.0.1:7002" (copied) */
+};
+
+struct transport_opts {
+	size_t max_queue_msgs;	/* per peer; 0 = 4096 */
+	long connect_timeout_ms; /* 0 = 500 */
+	long timeout_ms;	/* whole request; 0 = 2000 */
+};
+
+/* Counters of one peer, as transport_stats() reports them. */
+struct transport_peer_stats {
+	uint64_t sent;		/* messages delivered (peer answered 2xx) */
+	uint64_t dropped;	/* queue full, failed batch, too large */
+	uint64_t batches;	/* POSTs answered 2xx */
+	uint64_t errors;	/* POSTs that failed */
+};
+
+/*
+ * Start one sender thread per peer (other than self).  o may be NULL for
+ * the defaults.  Ids must be > 0 and distinct, addresses HOST:PORT.
+ */
+int transport_new(struct transport **out, uint64_t self,
+		  const struct transport_peer *peers, size_t n,
+		  const struct transport_opts *o, struct err *e);
+
+/*
+ * Copy msgs (deep) into the queues of their destinations (msg.to) and
+ * return at once.  A full queue drops the message (counted); so does an
+ * unknown destination or self (counted under transport_stats() of that
+ * id, and under the metrics' peer="unknown").  Running out of memory
+ * drops the message too.  Thread-safe.
+ */
+void transport_send(struct transport *t, const struct raft_msg *msgs,
+		    size_t n);
+
+/*
+ * Register the per-peer counters in reg (label peer="ID"):
+ *	raftd_raft_messages_sent_total, raftd_raft_messages_dropped_total,
+ *	raftd_raft_batches_sent_total, raftd_raft_send_errors_total
+ * plus raftd_raft_messages_dropped_total{peer="unknown"} for messages to
+ * self or to non-peers.  Counts made before registering are carried over.
+ * Call once; reg must outlive t.
+ */
+int transport_register_metrics(struct transport *t, struct metrics *reg,
+			       struct err *e);
+
+/*
+ * The counters of peer (a consistent snapshot).  Any id that is not a
+ * peer (self, 0, unknown) reports the shared "unknown" bucket, in which
+ * only dropped counts.
+ */
+void transport_stats(struct transport *t, uint64_t peer,
+		     struct transport_peer_stats *st);
+
+/*
+ * Stop the senders (aborting requests in flight), join them and free
+ * everything, queued messages included.  NULL is ignored.
+ */
+void transport_free(struct transport *t);
+
+/*
+ * Receive side, for POST /raft: raftwire_decode_batch() plus checks that
+ * from > 0 and that every message's from equals it.  On success *msgs
+ * (release with raftwire_batch_release()) holds *n messages; on error
+ * (RC_BAD_INPUT, RC_TOO_LARGE, RC_NOMEM) the outputs are zeroed and
+ * nothing is allocated.
+ */
+int transport_decode_request(const json_t *body, uint64_t *from,
+			     struct raft_msg **msgs, size_t *n,
+			     struct err *e);
+
+#endif
