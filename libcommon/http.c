@@ -24,7 +24,13 @@
  *
  * Client.  One curl easy handle per client, reused so its connection stays
  * open; proxies from the environment are ignored.  The reply is collected
- * in a buffer owned by the client, capped at max_response.
+ * in a buffer owned by the client, capped at max_response.  Abort from
+ * another thread is an atomic flag plus the client's own sockets: curl
+ * opens and closes them through our callbacks, which keep them in a small
+ * table under a mutex, so http_client_abort can shutdown() them (never a
+ * descriptor already closed and reused) and the progress callback returns
+ * "abort" when the flag is set.  The flag is sticky so that an abort just
+ * before a request starts is not lost.
  *
  * Tested in t/unit/http_test.c.
  */
@@ -919,6 +925,10 @@ const char *http_req_header(const struct http_req *req, const char *name)
 #define HTTP_CLIENT_MAX_RESP	((size_t)64 << 20)
 #define HTTP_CLIENT_KEEP_BUF	((size_t)1 << 20)
 
+/* Sockets of one client tracked for http_client_abort (happy eyeballs
+ * may have two connects in progress; a few spare slots). */
+#define HTTP_CLIENT_SOCKS	4
+
 struct http_client {
 	CURL *h;
 	char peer[256];		/* "host:port", for messages */
@@ -934,8 +944,20 @@ struct http_client {
 	size_t cap;
 	int too_large;
 	int nomem;
-	struct curl_slist *hdrs;	/* Content-Type and Expect */
+	struct curl_slist *hdrs;	/* Content-Type, Expect, then extra */
 	char *hdrs_ctype;		/* ctype hdrs was built for */
+	struct curl_slist *extra;	/* http_client_add_header lines */
+
+	/*
+	 * Abort, the only part touched by other threads.  The flag is
+	 * sticky until http_client_reset_abort; fresh asks the next request
+	 * for a new connection (the old one may have been shut down).
+	 */
+	atomic_int abort;
+	atomic_int fresh;
+	pthread_mutex_t sock_mu;	/* guards socks */
+	int sock_mu_ok;
+	curl_socket_t socks[HTTP_CLIENT_SOCKS];	/* open, or BAD */
 };
 
 static pthread_once_t http_curl_once = PTHREAD_ONCE_INIT;
@@ -973,6 +995,63 @@ static size_t http_client_write(char *data, size_t size, size_t nmemb,
 	c->len += n;
 	c->buf[c->len] = '\0';
 	return n;
+}
+
+/* Abort a transfer in progress once the flag is set (curl calls this at
+ * least about once a second, more often while data moves). */
+static int http_client_progress(void *arg, curl_off_t dltotal,
+				curl_off_t dlnow, curl_off_t ultotal,
+				curl_off_t ulnow)
+{
+	struct http_client *c = arg;
+
+	return atomic_load(&c->abort) ? 1 : 0;
+}
+
+/*
+ * Open curl's sockets ourselves so that http_client_abort can shut them
+ * down.  The flag is checked under sock_mu: either abort sees the socket,
+ * or the socket sees the flag and is not used.
+ */
+static curl_socket_t http_client_opensocket(void *arg, curlsocktype purpose,
+					    struct curl_sockaddr *a)
+{
+	struct http_client *c = arg;
+	curl_socket_t fd;
+	int i, ok = 0;
+
+	fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	if (fd < 0)
+		return CURL_SOCKET_BAD;
+	pthread_mutex_lock(&c->sock_mu);
+	if (!atomic_load(&c->abort)) {
+		/* No free slot: untracked, the progress check still holds. */
+		ok = 1;
+		for (i = 0; i < HTTP_CLIENT_SOCKS; i++)
+			if (c->socks[i] == CURL_SOCKET_BAD) {
+				c->socks[i] = fd;
+				break;
+			}
+	}
+	pthread_mutex_unlock(&c->sock_mu);
+	if (!ok) {
+		close(fd);
+		return CURL_SOCKET_BAD;
+	}
+	return fd;
+}
+
+static int http_client_closesocket(void *arg, curl_socket_t fd)
+{
+	struct http_client *c = arg;
+	int i;
+
+	pthread_mutex_lock(&c->sock_mu);
+	for (i = 0; i < HTTP_CLIENT_SOCKS; i++)
+		if (c->socks[i] == fd)
+			c->socks[i] = CURL_SOCKET_BAD;
+	pthread_mutex_unlock(&c->sock_mu);
+	return close(fd);
 }
 
 int http_client_new(struct http_client **out, const char *base,
@@ -1018,6 +1097,15 @@ int http_client_new(struct http_client **out, const char *base,
 	c = calloc(1, sizeof(*c));
 	if (c == NULL)
 		return err_set(e, RC_NOMEM, "cannot allocate HTTP client");
+	atomic_init(&c->abort, 0);
+	atomic_init(&c->fresh, 0);
+	for (size_t i = 0; i < HTTP_CLIENT_SOCKS; i++)
+		c->socks[i] = CURL_SOCKET_BAD;
+	if (pthread_mutex_init(&c->sock_mu, NULL) != 0) {
+		free(c);
+		return err_set(e, RC_INTERNAL, "cannot create a mutex");
+	}
+	c->sock_mu_ok = 1;
 	memcpy(c->peer, hp, n);
 	c->peer[n] = '\0';
 	c->base_len = 7 + n;
@@ -1057,7 +1145,17 @@ int http_client_new(struct http_client **out, const char *base,
 			     (curl_off_t)c->max_response) ||
 	    curl_easy_setopt(c->h, CURLOPT_USERAGENT, "rangedb") ||
 	    curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, http_client_write) ||
-	    curl_easy_setopt(c->h, CURLOPT_WRITEDATA, c)) {
+	    curl_easy_setopt(c->h, CURLOPT_WRITEDATA, c) ||
+	    curl_easy_setopt(c->h, CURLOPT_NOPROGRESS, 0L) ||
+	    curl_easy_setopt(c->h, CURLOPT_XFERINFOFUNCTION,
+			     http_client_progress) ||
+	    curl_easy_setopt(c->h, CURLOPT_XFERINFODATA, c) ||
+	    curl_easy_setopt(c->h, CURLOPT_OPENSOCKETFUNCTION,
+			     http_client_opensocket) ||
+	    curl_easy_setopt(c->h, CURLOPT_OPENSOCKETDATA, c) ||
+	    curl_easy_setopt(c->h, CURLOPT_CLOSESOCKETFUNCTION,
+			     http_client_closesocket) ||
+	    curl_easy_setopt(c->h, CURLOPT_CLOSESOCKETDATA, c)) {
 		http_client_free(c);
 		return err_set(e, RC_INTERNAL,
 			       "cannot configure libcurl handle");
@@ -1071,18 +1169,116 @@ void http_client_free(struct http_client *c)
 	if (c == NULL)
 		return;
 	if (c->h != NULL)
-		curl_easy_cleanup(c->h);
+		curl_easy_cleanup(c->h);	/* closes via sock_mu */
+	if (c->sock_mu_ok)
+		pthread_mutex_destroy(&c->sock_mu);
 	curl_slist_free_all(c->hdrs);
+	curl_slist_free_all(c->extra);
 	free(c->hdrs_ctype);
 	free(c->url);
 	free(c->buf);
 	free(c);
 }
 
-/* Request headers for ctype, rebuilt only when ctype changes. */
+/* Headers the client writes itself; http_client_add_header refuses them. */
+static const char *const http_client_own_headers[] = {
+	"Content-Type", "Content-Length", "Expect", "Host",
+	"Transfer-Encoding", "Connection",
+};
+
+static int http_header_name_ok(const char *name)
+{
+	size_t i;
+
+	for (i = 0; name[i] != '\0'; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		      (name[i] >= 'A' && name[i] <= 'Z') ||
+		      (name[i] >= '0' && name[i] <= '9') ||
+		      strchr("!#$%&'*+-.^_`|~", name[i]) != NULL))
+			return 0;
+	return i > 0;
+}
+
+/* Length of the name in an extra line ("Name: value" or "Name;"). */
+static size_t http_header_line_name(const char *line)
+{
+	return strcspn(line, ":;");
+}
+
+int http_client_add_header(struct http_client *c, const char *name,
+			   const char *value, struct err *e)
+{
+	struct curl_slist *l, *x;
+	size_t i, nlen;
+	const char *p;
+	char *line;
+
+	if (c == NULL || name == NULL || value == NULL)
+		return err_set(e, RC_INTERNAL,
+			       "http_client_add_header: NULL argument");
+	if (!http_header_name_ok(name))
+		return err_set(e, RC_BAD_INPUT,
+			       "invalid header name '%s': expected letters, "
+			       "digits and '-' such as X-Rangedb-Node", name);
+	for (p = value; *p != '\0'; p++)
+		if (((unsigned char)*p < ' ' && *p != '\t') || *p == 0x7f)
+			return err_set(e, RC_BAD_INPUT,
+				       "invalid value for header '%s': "
+				       "control characters (CR, LF, ...) are "
+				       "not allowed", name);
+	for (i = 0; i < sizeof(http_client_own_headers) /
+			sizeof(http_client_own_headers[0]); i++)
+		if (strcasecmp(name, http_client_own_headers[i]) == 0)
+			return err_set(e, RC_BAD_INPUT,
+				       "header '%s' is set by the HTTP client "
+				       "itself", name);
+	nlen = strlen(name);
+	for (x = c->extra; x != NULL; x = x->next)
+		if (http_header_line_name(x->data) == nlen &&
+		    strncasecmp(x->data, name, nlen) == 0)
+			return err_set(e, RC_BAD_INPUT,
+				       "header '%s' already added to the "
+				       "client for %s", name, c->peer);
+	/* curl sends "Name;" as an empty header ("Name:" would remove it). */
+	if ((value[0] != '\0' ? asprintf(&line, "%s: %s", name, value)
+			       : asprintf(&line, "%s;", name)) < 0)
+		return err_set(e, RC_NOMEM, "cannot add header '%s'", name);
+	l = curl_slist_append(c->extra, line);
+	free(line);
+	if (l == NULL)
+		return err_set(e, RC_NOMEM, "cannot add header '%s'", name);
+	c->extra = l;
+	/* Rebuild the request headers on the next request. */
+	curl_slist_free_all(c->hdrs);
+	c->hdrs = NULL;
+	return RC_OK;
+}
+
+void http_client_abort(struct http_client *c)
+{
+	int i;
+
+	if (c == NULL)
+		return;
+	atomic_store(&c->abort, 1);
+	atomic_store(&c->fresh, 1);
+	pthread_mutex_lock(&c->sock_mu);
+	for (i = 0; i < HTTP_CLIENT_SOCKS; i++)
+		if (c->socks[i] != CURL_SOCKET_BAD)
+			shutdown(c->socks[i], SHUT_RDWR);
+	pthread_mutex_unlock(&c->sock_mu);
+}
+
+void http_client_reset_abort(struct http_client *c)
+{
+	if (c != NULL)
+		atomic_store(&c->abort, 0);
+}
+
+/* Request headers for ctype, rebuilt only when ctype or extras change. */
 static int http_client_headers(struct http_client *c, const char *ctype)
 {
-	struct curl_slist *l = NULL, *l2;
+	struct curl_slist *l = NULL, *l2, *x;
 	char line[256];
 	char *copy;
 
@@ -1098,6 +1294,8 @@ static int http_client_headers(struct http_client *c, const char *ctype)
 	l = curl_slist_append(NULL, line);
 	/* No "Expect: 100-continue" round trip for large bodies. */
 	l2 = l ? curl_slist_append(l, "Expect:") : NULL;
+	for (x = c->extra; x != NULL && l2 != NULL; x = x->next)
+		l2 = curl_slist_append(l2, x->data);
 	copy = strdup(ctype);
 	if (l2 == NULL || copy == NULL) {
 		curl_slist_free_all(l);
@@ -1134,17 +1332,24 @@ static int http_client_url(struct http_client *c, const char *path,
 	return RC_OK;
 }
 
-/* Printable start of a reply body, for error messages. */
-static void http_excerpt(const char *body, size_t len, char *out,
-			 size_t cap)
+void http_excerpt(const char *body, size_t len, char *out, size_t cap)
 {
-	size_t i, n = len < cap - 1 ? len : cap - 1;
+	size_t i, n;
+
+	if (cap == 0)
+		return;
+	n = len < cap - 1 ? len : cap - 1;
 
 	for (i = 0; i < n; i++)
 		out[i] = (body[i] >= ' ' && body[i] < 0x7f) ? body[i] : ' ';
 	out[n] = '\0';
 	if (len > n && n >= 3)
 		memcpy(out + n - 3, "...", 3);
+}
+
+static int http_client_aborted(struct http_client *c, struct err *e)
+{
+	return err_set(e, RC_UNAVAILABLE, "request to %s aborted", c->peer);
 }
 
 /* Perform one request; the reply body is left in c->buf / c->len. */
@@ -1173,6 +1378,8 @@ static int http_client_perform(struct http_client *c, const char *method,
 			       ctype);
 	if (hrc != 0)
 		return err_set(e, RC_NOMEM, "cannot build request headers");
+	if (atomic_load(&c->abort))
+		return http_client_aborted(c, e);
 	c->len = 0;
 	c->too_large = 0;
 	c->nomem = 0;
@@ -1199,7 +1406,13 @@ static int http_client_perform(struct http_client *c, const char *method,
 		curl_easy_setopt(c->h, CURLOPT_CUSTOMREQUEST,
 				 strcmp(method, "POST") == 0 ? NULL : method);
 	}
+	/* After an abort the kept connection may be shut down: a new one. */
+	curl_easy_setopt(c->h, CURLOPT_FRESH_CONNECT,
+			 atomic_exchange(&c->fresh, 0) ? 1L : 0L);
 	cc = curl_easy_perform(c->h);
+	if (cc != CURLE_OK &&
+	    (cc == CURLE_ABORTED_BY_CALLBACK || atomic_load(&c->abort)))
+		return http_client_aborted(c, e);
 	switch (cc) {
 	case CURLE_OK:
 		break;

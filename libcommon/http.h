@@ -19,10 +19,14 @@
  *
  * Client: one struct http_client per peer base URL keeps its connection
  * alive between requests (libcurl connection reuse).  A client is not
- * thread-safe; use one per thread.  Connect and total timeouts are set per
- * client.  Errors come back as enum rc codes with a message naming the peer:
+ * thread-safe; use one per thread -- except http_client_abort() and
+ * http_client_reset_abort(), which any thread may call at any time while
+ * the client exists.  Connect and total timeouts are set per client, and
+ * so are extra request headers (http_client_add_header).  Errors come
+ * back as enum rc codes with a message naming the peer:
  * RC_UNAVAILABLE "cannot connect to 127.0.0.1:7000: Connection refused",
- * RC_TIMEOUT "no answer from 127.0.0.1:7000 within 2000 ms", and a JSON
+ * RC_TIMEOUT "no answer from 127.0.0.1:7000 within 2000 ms",
+ * RC_UNAVAILABLE "request to 127.0.0.1:7000 aborted", and a JSON
  * error reply from the peer is turned back into its code and message.
  *
  * Tested in t/unit/http_test.c.
@@ -119,6 +123,39 @@ int http_client_new(struct http_client **out, const char *base,
 void http_client_free(struct http_client *c);
 
 /*
+ * Send "name: value" on every later request of c.  name is an HTTP token
+ * (letters, digits, "!#$%&'*+-.^_`|~"), value has no control characters
+ * but tab (no CR or LF: no header injection); "" sends an empty header.
+ * RC_BAD_INPUT for an invalid name or value, a name already added, or one
+ * the client writes itself (Content-Type, Content-Length, Expect, Host,
+ * Transfer-Encoding, Connection).  User-Agent may be replaced.  Like every
+ * other call on c, only from the thread that uses c.
+ */
+int http_client_add_header(struct http_client *c, const char *name,
+			   const char *value, struct err *e);
+
+/*
+ * Abort c's request in flight, and every later one until
+ * http_client_reset_abort(c): they return RC_UNAVAILABLE "request to
+ * HOST:PORT aborted" (a later one without touching the network).  Safe
+ * from ANY thread, concurrently with a request on c; it must not race
+ * http_client_free(c).  It does not wait: the request in flight sees its
+ * socket shut down (a connect in progress or a peer that never answers
+ * ends at once) and, failing that, curl's progress check, which runs at
+ * least about once a second.  A request that had already got its whole
+ * reply may still return it.  NULL is a no-op.
+ */
+void http_client_abort(struct http_client *c);
+
+/*
+ * Let requests through again after http_client_abort().  The next
+ * request opens a new connection.  Safe from any thread, but a reset
+ * racing an abort leaves whichever came last in force: call it from the
+ * thread that uses c, between requests.  NULL is a no-op.
+ */
+void http_client_reset_abort(struct http_client *c);
+
+/*
  * Raw request.  path may carry a query string.  On success (any HTTP status)
  * *status is the HTTP status and *resp, *resp_len a malloc'd, NUL-terminated
  * body the caller frees.  Transport failures return RC_UNAVAILABLE or
@@ -139,5 +176,12 @@ int http_client_do(struct http_client *c, const char *method,
 int http_client_json(struct http_client *c, const char *method,
 		     const char *path, json_t *req, json_t **out,
 		     struct err *e);
+
+/*
+ * Printable start of a reply body for an error message: at most cap - 1
+ * bytes of body, non-printable bytes as ' ', "..." at the end when cut;
+ * always NUL-terminated (cap >= 1).
+ */
+void http_excerpt(const char *body, size_t len, char *out, size_t cap);
 
 #endif

@@ -9,20 +9,17 @@
  * peer's mutex, so transport_stats() is a consistent snapshot and metrics
  * registered late are seeded with what was counted before.
  *
- * The POST uses libcurl directly (one easy handle per peer, owned by its
- * thread, so the connection stays alive between batches) rather than
- * libcommon's http_client, for two things http_client cannot do: send the
- * X-Rangedb-Node header, and abort a request in flight when the transport
- * is freed.  The abort is twofold: transport_free() shuts down the
- * socket of a request in flight (curl sees the connection end at once),
- * and curl's progress callback returns "abort" once the stop flag is set
- * (it runs at least about once a second, covering a connect in progress).
+ * The POST goes through libcommon's http_client: one client per peer,
+ * used only by its sender thread, so the connection stays alive between
+ * batches; the X-Rangedb-Node header is added to it once.  transport_free()
+ * calls http_client_abort() on every peer's client, which ends a request
+ * in flight at once (its socket is shut down) and refuses later ones, so
+ * a black-holed peer cannot hold the join up.
  *
  * Tested in t/unit/transport_test.c.
  */
 #include "transport.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -30,10 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
+#include "http.h"
 #include "jx.h"
 #include "log.h"
 #include "raftwire.h"
@@ -45,6 +41,8 @@
 #define TRANSPORT_BACKOFF_MAX_MS	1000
 #define TRANSPORT_ADDR_MAX		255
 #define TRANSPORT_REPLY_EXCERPT		160
+/* A longer reply to POST /raft (which answers a few bytes) is an error. */
+#define TRANSPORT_MAX_REPLY		((size_t)1 << 20)
 
 struct tpeer {
 	struct transport *t;
@@ -60,16 +58,13 @@ struct tpeer {
 	size_t n, cap;
 	struct transport_peer_stats st;
 	struct metrics_counter *m_sent, *m_dropped, *m_batches, *m_errors;
-	curl_socket_t sock;	/* socket of the connection, or BAD */
+
+	/* Set before the thread starts; any thread may abort it. */
+	struct http_client *hc;
 
 	/* The sender thread's own: */
 	pthread_t th;
 	int started;
-	CURL *h;
-	struct curl_slist *hdrs;
-	char errbuf[CURL_ERROR_SIZE];
-	char reply[TRANSPORT_REPLY_EXCERPT + 1];
-	size_t reply_len;
 	struct raft_msg *spare;	/* the array swapped in on the next drain */
 	size_t spare_cap;
 	int failed;		/* a POST of the current drain failed */
@@ -89,14 +84,6 @@ struct transport {
 	uint64_t unknown_dropped;
 	struct metrics_counter *m_unknown;
 };
-
-static pthread_once_t transport_curl_once = PTHREAD_ONCE_INIT;
-static CURLcode transport_curl_rc;
-
-static void transport_curl_init(void)
-{
-	transport_curl_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 /* ---- messages ---------------------------------------------------------- */
 
@@ -198,116 +185,30 @@ static void unknown_count(struct transport *t, uint64_t dropped)
 	pthread_mutex_unlock(&t->mu);
 }
 
-/* ---- curl callbacks ---------------------------------------------------- */
-
-/* Keep the start of the reply, for error messages; discard the rest. */
-static size_t peer_write(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct tpeer *p = arg;
-	size_t n = size * nmemb;
-	size_t room = TRANSPORT_REPLY_EXCERPT - p->reply_len;
-	size_t k = n < room ? n : room;
-
-	memcpy(p->reply + p->reply_len, data, k);
-	p->reply_len += k;
-	p->reply[p->reply_len] = '\0';
-	return n;
-}
-
-static int peer_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
-			 curl_off_t ultotal, curl_off_t ulnow)
-{
-	struct tpeer *p = arg;
-
-	return atomic_load(&p->t->stop) ? 1 : 0;
-}
-
-/* Record the socket so transport_free() can shut it down. */
-static curl_socket_t peer_opensocket(void *arg, curlsocktype purpose,
-				     struct curl_sockaddr *a)
-{
-	struct tpeer *p = arg;
-	curl_socket_t fd;
-
-	if (atomic_load(&p->t->stop))
-		return CURL_SOCKET_BAD;
-	fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
-	if (fd < 0)
-		return CURL_SOCKET_BAD;
-	pthread_mutex_lock(&p->mu);
-	p->sock = fd;
-	pthread_mutex_unlock(&p->mu);
-	return fd;
-}
-
-static int peer_closesocket(void *arg, curl_socket_t fd)
-{
-	struct tpeer *p = arg;
-
-	pthread_mutex_lock(&p->mu);
-	if (p->sock == fd)
-		p->sock = CURL_SOCKET_BAD;
-	pthread_mutex_unlock(&p->mu);
-	return close(fd);
-}
-
 /* ---- sending ----------------------------------------------------------- */
-
-/* Printable start of a reply body. */
-static void excerpt(const char *s, size_t len, char *out, size_t cap)
-{
-	size_t n = len < cap - 1 ? len : cap - 1;
-
-	for (size_t i = 0; i < n; i++)
-		out[i] = (s[i] >= ' ' && s[i] < 0x7f) ? s[i] : ' ';
-	out[n] = '\0';
-}
 
 /* POST body to the peer's /raft; RC_OK when it answered 2xx. */
 static int peer_post(struct tpeer *p, const char *body, size_t len,
 		     struct err *e)
 {
-	CURLcode cc;
-	long code = 0, oserr = 0;
 	char ex[TRANSPORT_REPLY_EXCERPT + 1];
+	char *reply = NULL;
+	size_t reply_len = 0;
+	int rc, status = 0;
 
-	p->reply_len = 0;
-	p->reply[0] = '\0';
-	p->errbuf[0] = '\0';
-	curl_easy_setopt(p->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(p->h, CURLOPT_POSTFIELDS, body);
-	cc = curl_easy_perform(p->h);
-	switch (cc) {
-	case CURLE_OK:
-		break;
-	case CURLE_COULDNT_CONNECT:
-		curl_easy_getinfo(p->h, CURLINFO_OS_ERRNO, &oserr);
-		return err_set(e, RC_UNAVAILABLE, "cannot connect to %s: %s",
-			       p->addr, oserr ? strerror((int)oserr) :
-			       curl_easy_strerror(cc));
-	case CURLE_OPERATION_TIMEDOUT:
-		return err_set(e, RC_TIMEOUT, "no answer from %s: %s",
-			       p->addr, p->errbuf[0] ? p->errbuf :
-			       curl_easy_strerror(cc));
-	case CURLE_ABORTED_BY_CALLBACK:
-		return err_set(e, RC_UNAVAILABLE,
-			       "request to %s aborted: transport stopping",
-			       p->addr);
-	case CURLE_OUT_OF_MEMORY:
-		return err_set(e, RC_NOMEM, "out of memory talking to %s",
-			       p->addr);
-	default:
-		return err_set(e, RC_UNAVAILABLE, "request to %s failed: %s",
-			       p->addr, p->errbuf[0] ? p->errbuf :
-			       curl_easy_strerror(cc));
-	}
-	curl_easy_getinfo(p->h, CURLINFO_RESPONSE_CODE, &code);
-	if (code >= 200 && code <= 299)
+	rc = http_client_do(p->hc, "POST", "/raft", "application/json", body,
+			    len, &status, &reply, &reply_len, e);
+	if (rc != RC_OK)
+		return rc;
+	if (status >= 200 && status <= 299) {
+		free(reply);
 		return RC_OK;
-	excerpt(p->reply, p->reply_len, ex, sizeof(ex));
-	return err_set(e, code >= 500 ? RC_UNAVAILABLE : RC_BAD_INPUT,
-		       "%s answered POST /raft with HTTP %ld%s%s", p->addr,
-		       code, ex[0] ? ": " : "", ex);
+	}
+	http_excerpt(reply, reply_len, ex, sizeof(ex));
+	free(reply);
+	return err_set(e, status >= 500 ? RC_UNAVAILABLE : RC_BAD_INPUT,
+		       "%s answered POST /raft with HTTP %d%s%s", p->addr,
+		       status, ex[0] ? ": " : "", ex);
 }
 
 /* Log a failed POST: a warning when a streak starts, then debug lines. */
@@ -487,14 +388,14 @@ bad:
 static int peer_init(struct transport *t, struct tpeer *p,
 		     const struct transport_peer *tp, struct err *e)
 {
+	struct http_client_opts ho = { t->connect_ms, t->timeout_ms,
+				       TRANSPORT_MAX_REPLY };
 	pthread_condattr_t ca;
-	char url[TRANSPORT_ADDR_MAX + 32], hdr[64];
-	struct curl_slist *l;
+	char self[24];
 	int rc;
 
 	p->t = t;
 	p->id = tp->id;
-	p->sock = CURL_SOCKET_BAD;
 	snprintf(p->idstr, sizeof(p->idstr), "%" PRIu64, tp->id);
 	rc = parse_addr(tp->addr, p->addr, e);
 	if (rc != RC_OK)
@@ -511,45 +412,16 @@ static int peer_init(struct transport *t, struct tpeer *p,
 		return err_set(e, RC_INTERNAL, "cannot create a condition");
 	p->cv_ok = 1;
 
-	snprintf(url, sizeof(url), "http://%s/raft", p->addr);
-	snprintf(hdr, sizeof(hdr), TRANSPORT_NODE_HEADER ": %" PRIu64,
-		 t->self);
-	l = curl_slist_append(NULL, "Content-Type: application/json");
-	if (l != NULL)
-		p->hdrs = l;
-	/* No "Expect: 100-continue" round trip for large bodies. */
-	l = l ? curl_slist_append(l, "Expect:") : NULL;
-	l = l ? curl_slist_append(l, hdr) : NULL;
-	p->h = curl_easy_init();
-	if (l == NULL || p->h == NULL)
-		return err_set(e, RC_NOMEM, "cannot allocate an HTTP client "
-			       "for peer %" PRIu64, p->id);
-	if (curl_easy_setopt(p->h, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(p->h, CURLOPT_NOSIGNAL, 1L) ||
-	    curl_easy_setopt(p->h, CURLOPT_ERRORBUFFER, p->errbuf) ||
-	    curl_easy_setopt(p->h, CURLOPT_CONNECTTIMEOUT_MS, t->connect_ms) ||
-	    curl_easy_setopt(p->h, CURLOPT_TIMEOUT_MS, t->timeout_ms) ||
-	    curl_easy_setopt(p->h, CURLOPT_TCP_NODELAY, 1L) ||
-	    curl_easy_setopt(p->h, CURLOPT_TCP_KEEPALIVE, 1L) ||
-	    curl_easy_setopt(p->h, CURLOPT_PROXY, "") ||
-	    curl_easy_setopt(p->h, CURLOPT_FOLLOWLOCATION, 0L) ||
-	    curl_easy_setopt(p->h, CURLOPT_PROTOCOLS_STR, "http") ||
-	    curl_easy_setopt(p->h, CURLOPT_USERAGENT, "rangedb-raftd") ||
-	    curl_easy_setopt(p->h, CURLOPT_HTTPHEADER, p->hdrs) ||
-	    curl_easy_setopt(p->h, CURLOPT_POST, 1L) ||
-	    curl_easy_setopt(p->h, CURLOPT_WRITEFUNCTION, peer_write) ||
-	    curl_easy_setopt(p->h, CURLOPT_WRITEDATA, p) ||
-	    curl_easy_setopt(p->h, CURLOPT_NOPROGRESS, 0L) ||
-	    curl_easy_setopt(p->h, CURLOPT_XFERINFOFUNCTION, peer_progress) ||
-	    curl_easy_setopt(p->h, CURLOPT_XFERINFODATA, p) ||
-	    curl_easy_setopt(p->h, CURLOPT_OPENSOCKETFUNCTION,
-			     peer_opensocket) ||
-	    curl_easy_setopt(p->h, CURLOPT_OPENSOCKETDATA, p) ||
-	    curl_easy_setopt(p->h, CURLOPT_CLOSESOCKETFUNCTION,
-			     peer_closesocket) ||
-	    curl_easy_setopt(p->h, CURLOPT_CLOSESOCKETDATA, p))
-		return err_set(e, RC_INTERNAL, "cannot configure libcurl for "
-			       "peer %" PRIu64, p->id);
+	snprintf(self, sizeof(self), "%" PRIu64, t->self);
+	rc = http_client_new(&p->hc, p->addr, &ho, e);
+	if (rc == RC_OK)
+		rc = http_client_add_header(p->hc, TRANSPORT_NODE_HEADER, self,
+					    e);
+	if (rc == RC_OK)
+		rc = http_client_add_header(p->hc, "User-Agent",
+					    "rangedb-raftd", e);
+	if (rc != RC_OK)
+		return err_prefix(e, "peer %" PRIu64, p->id);
 	return RC_OK;
 }
 
@@ -562,9 +434,8 @@ static void transport_stop(struct transport *t)
 
 		if (!p->mu_ok)
 			continue;
+		http_client_abort(p->hc);
 		pthread_mutex_lock(&p->mu);
-		if (p->sock != CURL_SOCKET_BAD)
-			shutdown(p->sock, SHUT_RDWR);
 		if (p->cv_ok)
 			pthread_cond_broadcast(&p->cv);
 		pthread_mutex_unlock(&p->mu);
@@ -582,9 +453,7 @@ void transport_free(struct transport *t)
 	for (size_t i = 0; i < t->n_peers; i++) {
 		struct tpeer *p = &t->peers[i];
 
-		if (p->h != NULL)
-			curl_easy_cleanup(p->h);	/* closes the socket */
-		curl_slist_free_all(p->hdrs);
+		http_client_free(p->hc);
 		for (size_t k = 0; k < p->n; k++)
 			msg_release(&p->q[k]);
 		free(p->q);
@@ -622,10 +491,6 @@ int transport_new(struct transport **out, uint64_t self,
 					       "peer %" PRIu64 " is listed "
 					       "twice", peers[i].id);
 	}
-	if (pthread_once(&transport_curl_once, transport_curl_init) != 0 ||
-	    transport_curl_rc != CURLE_OK)
-		return err_set(e, RC_INTERNAL, "cannot initialise libcurl");
-
 	t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return err_set(e, RC_NOMEM, "cannot allocate the transport");

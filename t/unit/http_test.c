@@ -45,9 +45,12 @@ static void sleep_ms(long ms)
 
 /* ---- handlers ----------------------------------------------------------- */
 
+static atomic_int pings;	/* GET /ping requests served */
+
 static void h_ping(const struct http_req *req, struct http_resp *resp,
 		   void *arg)
 {
+	atomic_fetch_add(&pings, 1);
 	http_resp_json(resp, 200, json_pack("{s:b}", "pong", 1));
 }
 
@@ -130,6 +133,30 @@ static void h_err(const struct http_req *req, struct http_resp *resp,
 		  void *arg)
 {
 	http_resp_error(resp, RC_NOT_LEADER, "leader is %s", "n3");
+}
+
+/* The request headers the client tests look for. */
+static void h_hdr(const struct http_req *req, struct http_resp *resp,
+		  void *arg)
+{
+	http_resp_json(resp, 200, json_pack(
+		"{s:s?,s:s?,s:s?,s:s?,s:s?}",
+		"node", http_req_header(req, "x-rangedb-node"),
+		"empty", http_req_header(req, "X-Empty"),
+		"ua", http_req_header(req, "User-Agent"),
+		"injected", http_req_header(req, "Injected"),
+		"ctype", http_req_header(req, "Content-Type")));
+}
+
+static atomic_int nap_release;
+
+/* Sleeps 3 s, or less once the test sets nap_release. */
+static void h_nap(const struct http_req *req, struct http_resp *resp,
+		  void *arg)
+{
+	for (int i = 0; i < 300 && !atomic_load(&nap_release); i++)
+		sleep_ms(10);
+	http_resp_json(resp, 200, json_pack("{s:b}", "woke", 1));
 }
 
 static atomic_int conc_now, conc_max;
@@ -400,6 +427,9 @@ static int setup(void **state)
 	route("GET", "/204", 0, 0, h_204, NULL);
 	route("GET", "/err", 0, 0, h_err, NULL);
 	route("GET", "/conc", 0, 0, h_conc, NULL);
+	route("GET", "/hdr", 0, 0, h_hdr, NULL);
+	route("POST", "/hdr", 0, 0, h_hdr, NULL);
+	route("GET", "/nap", 0, 0, h_nap, NULL);
 	if (http_server_port(srv) != 0)
 		return -1;	/* 0 before start */
 	if (http_server_start(srv, &o, &e) != RC_OK) {
@@ -941,45 +971,69 @@ static void test_connect_refused(void **state)
 }
 
 /* A listener whose accept queue is full drops new SYNs: connect hangs. */
+struct hang {
+	int lfd;
+	int fill[8];
+	int n;
+	char base[64];		/* "127.0.0.1:PORT" */
+};
+
+static void hang_open(struct hang *h)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int i;
+
+	h->n = 0;
+	h->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(h->lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(listen(h->lfd, 0), 0);
+	assert_int_equal(getsockname(h->lfd, (struct sockaddr *)&sa, &len),
+			 0);
+	/* Fill the queue with non-blocking connects (never accepted). */
+	for (i = 0; i < 8; i++) {
+		h->fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (connect(h->fill[i], (struct sockaddr *)&sa,
+			    sizeof(sa)) != 0 && errno != EINPROGRESS)
+			break;
+		h->n++;
+	}
+	sleep_ms(50);
+	snprintf(h->base, sizeof(h->base), "127.0.0.1:%u",
+		 ntohs(sa.sin_port));
+}
+
+static void hang_close(struct hang *h)
+{
+	int i;
+
+	for (i = 0; i < h->n; i++)
+		close(h->fill[i]);
+	if (h->n < 8)
+		close(h->fill[h->n]);
+	close(h->lfd);
+}
+
 static void test_connect_timeout(void **state)
 {
 	struct http_client_opts o = { 200, 2000, 0 };
 	struct http_client *c = NULL;
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	char base[64], want[128];
-	int lfd, fill[8], i, n = 0;
+	struct hang h;
+	char want[128];
 	struct err e;
 
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(listen(lfd, 0), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
-	/* Fill the queue with non-blocking connects (never accepted). */
-	for (i = 0; i < 8; i++) {
-		fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-		if (connect(fill[i], (struct sockaddr *)&sa,
-			    sizeof(sa)) != 0 && errno != EINPROGRESS)
-			break;
-		n++;
-	}
-	sleep_ms(50);
-	snprintf(base, sizeof(base), "127.0.0.1:%u", ntohs(sa.sin_port));
-	assert_int_equal(http_client_new(&c, base, &o, &e), RC_OK);
+	hang_open(&h);
+	assert_int_equal(http_client_new(&c, h.base, &o, &e), RC_OK);
 	assert_int_equal(http_client_json(c, "GET", "/x", NULL, NULL, &e),
 			 RC_TIMEOUT);
 	snprintf(want, sizeof(want), "cannot connect to %s within 200 ms",
-		 base);
+		 h.base);
 	assert_string_equal(e.msg, want);
 	http_client_free(c);
-	for (i = 0; i < n; i++)
-		close(fill[i]);
-	if (n < 8)
-		close(fill[n]);
-	close(lfd);
+	hang_close(&h);
 }
 
 static void test_timeout(void **state)
@@ -1127,6 +1181,208 @@ static void test_client_bad_args(void **state)
 	http_client_free(c);
 }
 
+static const char *jstr(json_t *j, const char *key)
+{
+	return json_string_value(json_object_get(j, key));
+}
+
+/* Added headers go out on every request; bad ones are refused, unsent. */
+static void test_client_headers(void **state)
+{
+	static const char *const bad_names[] = {
+		"", "X Node", "X:Node", "X-Node\r\nInjected", "X-Node:",
+		"X\tNode", "\xc3\x84",
+	};
+	static const char *const bad_values[] = {
+		"1\r\nInjected: yes", "1\nInjected: yes", "1\rx", "a\x01",
+		"a\x7f",
+	};
+	static const char *const own[] = {
+		"Content-Type", "content-length", "Host", "EXPECT",
+		"Transfer-Encoding", "Connection",
+	};
+	struct http_client *c = client(0);
+	json_t *j = NULL, *req;
+	struct err e;
+	size_t i;
+
+	/* Nothing added: nothing sent. */
+	assert_int_equal(http_client_json(c, "GET", "/hdr", NULL, &j, &e),
+			 RC_OK);
+	assert_null(jstr(j, "node"));
+	assert_string_equal(jstr(j, "ua"), "rangedb");
+	json_decref(j);
+
+	for (i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+		if (http_client_add_header(c, bad_names[i], "1", &e)
+		    != RC_BAD_INPUT)
+			fail_msg("header name '%s' accepted", bad_names[i]);
+		assert_non_null(strstr(e.msg, "invalid header name"));
+	}
+	for (i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]); i++) {
+		if (http_client_add_header(c, "X-Bad", bad_values[i], &e)
+		    != RC_BAD_INPUT)
+			fail_msg("header value #%zu accepted", i);
+		assert_string_equal(e.msg, "invalid value for header 'X-Bad': "
+				    "control characters (CR, LF, ...) are not "
+				    "allowed");
+	}
+	for (i = 0; i < sizeof(own) / sizeof(own[0]); i++) {
+		if (http_client_add_header(c, own[i], "x", &e)
+		    != RC_BAD_INPUT)
+			fail_msg("header '%s' accepted", own[i]);
+		assert_non_null(strstr(e.msg, "is set by the HTTP client"));
+	}
+	assert_int_equal(http_client_add_header(c, "X-Rangedb-Node", "7", &e),
+			 RC_OK);
+	assert_int_equal(http_client_add_header(c, "x-rangedb-node", "8", &e),
+			 RC_BAD_INPUT);
+	assert_non_null(strstr(e.msg, "header 'x-rangedb-node' already "
+			       "added to the client for 127.0.0.1:"));
+	assert_int_equal(http_client_add_header(c, "X-Empty", "", &e), RC_OK);
+	assert_int_equal(http_client_add_header(c, "User-Agent", "tester/1",
+						&e), RC_OK);
+
+	/* Every request, whatever its method and content type. */
+	for (i = 0; i < 3; i++) {
+		req = i == 1 ? json_pack("{s:i}", "a", 1) : NULL;
+		assert_int_equal(http_client_json(c, i == 1 ? "POST" : "GET",
+						  "/hdr", req, &j, &e), RC_OK);
+		json_decref(req);
+		assert_string_equal(jstr(j, "node"), "7");
+		assert_string_equal(jstr(j, "empty"), "");
+		assert_string_equal(jstr(j, "ua"), "tester/1");
+		assert_null(jstr(j, "injected"));
+		if (i == 1)
+			assert_string_equal(jstr(j, "ctype"),
+					    "application/json");
+		else
+			assert_null(jstr(j, "ctype"));
+		json_decref(j);
+	}
+	assert_int_equal(http_client_add_header(NULL, "X-A", "1", &e),
+			 RC_INTERNAL);
+	http_client_free(c);
+}
+
+struct napper {
+	struct http_client *c;
+	const char *path;
+	int rc;
+	struct err e;
+	double took_ms;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+static void *napper_main(void *arg)
+{
+	struct napper *n = arg;
+	json_t *j = NULL;
+	double t0 = now_ms();
+
+	n->rc = http_client_json(n->c, "GET", n->path, NULL, &j, &n->e);
+	n->took_ms = now_ms() - t0;
+	json_decref(j);
+	return NULL;
+}
+
+/* Run path on c in another thread, abort it after 100 ms from here. */
+static void abort_in_flight(struct http_client *c, const char *path,
+			    const char *who)
+{
+	struct napper n = { c, path, -1, { 0 }, 0 };
+	char want[128];
+	pthread_t th;
+	double t0;
+
+	assert_int_equal(pthread_create(&th, NULL, napper_main, &n), 0);
+	sleep_ms(100);
+	t0 = now_ms();
+	http_client_abort(c);
+	assert_int_equal(pthread_join(th, NULL), 0);
+	/* Returned promptly after the abort: nowhere near 3 s or 1 s. */
+	if (now_ms() - t0 > 300)
+		fail_msg("request returned %.0f ms after the abort",
+			 now_ms() - t0);
+	assert_true(n.took_ms < 1000);
+	assert_int_equal(n.rc, RC_UNAVAILABLE);
+	snprintf(want, sizeof(want), "request to %s aborted", who);
+	assert_string_equal(n.e.msg, want);
+}
+
+/*
+ * http_client_abort from another thread ends a request in flight at once,
+ * keeps refusing (without network) until reset, then the client works.
+ */
+static void test_client_abort(void **state)
+{
+	struct http_client_opts o = { 0, 10000, 0 };
+	struct http_client *c = NULL;
+	json_t *j = NULL;
+	struct err e;
+	char want[128];
+	long before;
+	double t0;
+
+	atomic_store(&nap_release, 0);
+	assert_int_equal(http_client_new(&c, peer, &o, &e), RC_OK);
+	/* A kept-alive connection first: abort must end a reused one. */
+	assert_int_equal(http_client_json(c, "GET", "/ping", NULL, &j, &e),
+			 RC_OK);
+	json_decref(j);
+	abort_in_flight(c, "/nap", peer);
+
+	/* Sticky: the next request fails at once and sends nothing. */
+	before = atomic_load(&pings);
+	t0 = now_ms();
+	assert_int_equal(http_client_json(c, "GET", "/ping", NULL, &j, &e),
+			 RC_UNAVAILABLE);
+	assert_true(now_ms() - t0 < 50);
+	assert_null(j);
+	snprintf(want, sizeof(want), "request to %s aborted", peer);
+	assert_string_equal(e.msg, want);
+	assert_int_equal(atomic_load(&pings), before);
+	http_client_abort(c);	/* twice is fine */
+
+	http_client_reset_abort(c);
+	assert_int_equal(http_client_json(c, "GET", "/ping", NULL, &j, &e),
+			 RC_OK);
+	assert_true(json_is_true(json_object_get(j, "pong")));
+	assert_int_equal(atomic_load(&pings), before + 1);
+	json_decref(j);
+	http_client_reset_abort(c);	/* without an abort: no-op */
+	assert_int_equal(http_client_json(c, "GET", "/ping", NULL, &j, &e),
+			 RC_OK);
+	json_decref(j);
+	atomic_store(&nap_release, 1);	/* free the server thread */
+
+	http_client_abort(NULL);
+	http_client_reset_abort(NULL);
+	http_client_free(c);
+}
+
+/* An abort also ends a connect that hangs (the accept queue is full). */
+static void test_client_abort_connect(void **state)
+{
+	struct http_client_opts o = { 5000, 10000, 0 };
+	struct http_client *c = NULL;
+	struct hang h;
+	struct err e;
+
+	hang_open(&h);
+	assert_int_equal(http_client_new(&c, h.base, &o, &e), RC_OK);
+	abort_in_flight(c, "/x", h.base);
+	http_client_free(c);
+	hang_close(&h);
+}
+
 static void *slow_caller(void *arg)
 {
 	struct http_client *c = arg;
@@ -1197,6 +1453,9 @@ int main(void)
 		cmocka_unit_test(test_route_validation),
 		cmocka_unit_test(test_client_bad_args),
 		cmocka_unit_test(test_graceful_stop),
+		cmocka_unit_test(test_client_headers),
+		cmocka_unit_test(test_client_abort),
+		cmocka_unit_test(test_client_abort_connect),
 	};
 
 	return cmocka_run_group_tests_name("http", tests, setup, teardown);
