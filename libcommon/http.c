@@ -836,8 +836,11 @@ int http_server_start(struct http_server *s,
 	 */
 	/* The logger goes first so that every message reaches it. */
 	s->daemon = MHD_start_daemon(
-		MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG |
-		MHD_USE_TURBO | MHD_USE_ITC,
+		(opts->thread_per_conn ?
+		 MHD_USE_THREAD_PER_CONNECTION |
+		 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL :
+		 MHD_USE_EPOLL_INTERNAL_THREAD) |
+		MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_USE_ITC,
 		0, NULL, NULL, http_access, s,
 		MHD_OPTION_EXTERNAL_LOGGER, http_mhd_log, s,
 		MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
@@ -846,7 +849,8 @@ int http_server_start(struct http_server *s,
 		MHD_OPTION_URI_LOG_CALLBACK, http_uri_cb, s,
 		MHD_OPTION_NOTIFY_COMPLETED, http_completed_cb, s,
 		/* One thread means no pool (libmicrohttpd warns about 1). */
-		threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+		threads > 1 && !opts->thread_per_conn ?
+		MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
 		threads,
 		MHD_OPTION_END);
 	if (s->daemon == NULL) {

@@ -72,6 +72,13 @@ struct http_server_opts {
 	unsigned threads;	/* worker threads; 0 = number of CPUs */
 	size_t max_body;	/* default body limit in bytes; 0 = 1 MiB */
 	unsigned conn_timeout_s; /* idle connection timeout; 0 = 60 */
+	/*
+	 * 1: one thread per connection instead of a worker pool.  For
+	 * handlers that block (raftd waits for Raft to commit): in a pool a
+	 * blocked worker also stalls the other connections it serves, which
+	 * may be the very peer traffic the handler waits for.
+	 */
+	int thread_per_conn;
 };
 
 int http_server_new(struct http_server **out, struct err *e);

@@ -406,7 +406,7 @@ static void route(const char *m, const char *p, unsigned flags, size_t max,
 
 static int setup(void **state)
 {
-	struct http_server_opts o = { "127.0.0.1:0", 4, 4096, 5 };
+	struct http_server_opts o = { "127.0.0.1:0", 4, 4096, 5, 0 };
 	struct err e;
 
 	log_open("http_test", LOG_LEVEL_WARN);
@@ -1063,7 +1063,7 @@ static void test_bad_listen(void **state)
 		"[::1]:80", "::1:80", "1.2.3:80", "127.0.0.1:99999999999999",
 		"localhostx:80", "127.0.0.1.1.1.1.1.1.1.1.1:80",
 	};
-	struct http_server_opts o = { NULL, 1, 0, 0 };
+	struct http_server_opts o = { NULL, 1, 0, 0, 0 };
 	struct http_server *s;
 	struct err e;
 	size_t i;
@@ -1103,7 +1103,7 @@ static void test_bad_listen(void **state)
 
 static void test_port_in_use(void **state)
 {
-	struct http_server_opts o = { NULL, 1, 0, 0 };
+	struct http_server_opts o = { NULL, 1, 0, 0, 0 };
 	struct http_server *s;
 	char addr[64], want[128];
 	struct err e;
@@ -1396,7 +1396,7 @@ static void *slow_caller(void *arg)
 
 static void test_graceful_stop(void **state)
 {
-	struct http_server_opts o = { "127.0.0.1:0", 2, 0, 0 };
+	struct http_server_opts o = { "127.0.0.1:0", 2, 0, 0, 0 };
 	struct http_client_opts co = { 0, 5000, 0 };
 	struct http_server *s;
 	struct http_client *c;
@@ -1428,10 +1428,86 @@ static void test_graceful_stop(void **state)
 	assert_true(count_fds() <= fds);
 }
 
+static atomic_int gate_open;
+
+/* Blocks until another request opens the gate (at most 3 s). */
+static void h_gate(const struct http_req *req, struct http_resp *resp,
+		   void *arg)
+{
+	int i;
+
+	for (i = 0; i < 300 && !atomic_load(&gate_open); i++)
+		sleep_ms(10);
+	http_resp_json(resp, 200, json_pack("{s:b}", "opened",
+					    atomic_load(&gate_open) != 0));
+}
+
+static void h_open(const struct http_req *req, struct http_resp *resp,
+		   void *arg)
+{
+	atomic_store(&gate_open, 1);
+	http_resp_json(resp, 200, json_pack("{s:b}", "ok", 1));
+}
+
+static void *gate_caller(void *arg)
+{
+	struct http_client *c = arg;
+	json_t *out = NULL;
+	intptr_t opened;
+
+	if (http_client_json(c, "GET", "/gate", NULL, &out, NULL) != RC_OK)
+		return (void *)(intptr_t)-1;
+	opened = json_is_true(json_object_get(out, "opened"));
+	json_decref(out);
+	return (void *)opened;
+}
+
+/*
+ * With thread_per_conn, a handler blocked on one connection never stalls
+ * another connection, even with threads = 1.  (raftd relies on this: a
+ * write waits for commits that arrive on peers' connections.)  In the
+ * pool with one worker the /open request would wait behind /gate.
+ */
+static void test_thread_per_conn(void **state)
+{
+	struct http_server_opts o = { "127.0.0.1:0", 1, 0, 0, 1 };
+	struct http_client_opts co = { 0, 5000, 0 };
+	struct http_server *s;
+	struct http_client *a, *b;
+	char base[64];
+	pthread_t th;
+	struct err e;
+	void *ret;
+	double t0;
+
+	atomic_store(&gate_open, 0);
+	assert_int_equal(http_server_new(&s, &e), RC_OK);
+	assert_int_equal(http_server_route(s, "GET", "/gate", 0, 0, h_gate,
+					   NULL, &e), RC_OK);
+	assert_int_equal(http_server_route(s, "GET", "/open", 0, 0, h_open,
+					   NULL, &e), RC_OK);
+	assert_int_equal(http_server_start(s, &o, &e), RC_OK);
+	snprintf(base, sizeof(base), "127.0.0.1:%u", http_server_port(s));
+	assert_int_equal(http_client_new(&a, base, &co, &e), RC_OK);
+	assert_int_equal(http_client_new(&b, base, &co, &e), RC_OK);
+	assert_int_equal(pthread_create(&th, NULL, gate_caller, a), 0);
+	sleep_ms(100);		/* /gate is blocking in its handler */
+	t0 = now_ms();
+	assert_int_equal(http_client_json(b, "GET", "/open", NULL, NULL, &e),
+			 RC_OK);
+	assert_true(now_ms() - t0 < 1000);
+	pthread_join(th, &ret);
+	assert_int_equal((intptr_t)ret, 1);	/* released by /open */
+	http_client_free(a);
+	http_client_free(b);
+	http_server_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_ok),
+		cmocka_unit_test(test_thread_per_conn),
 		cmocka_unit_test(test_not_found),
 		cmocka_unit_test(test_method_not_allowed),
 		cmocka_unit_test(test_created_location_text),
