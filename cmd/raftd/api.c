@@ -1,0 +1,761 @@
+/*
+ * api.c -- raftd's HTTP endpoints (see api.h and raftd(8)).
+ *
+ * Every KV request is served by range 2, the data range.  Each connection
+ * has its own thread (http thread_per_conn): handlers block, at most
+ * NODE_WAIT_MS, while the node's loop commits a write or confirms a read,
+ * and must never stall peers' POST /raft traffic.  Tested by
+ * t/100-raftd.bats.
+ */
+#include "api.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "jx.h"
+#include "log.h"
+#include "raft.h"
+#include "raftwire.h"
+#include "transport.h"
+#include "util.h"
+
+struct raftd_api {
+	struct node *node;
+	struct http_server *http;
+	uint64_t started_ms;
+	const char *version;
+	char address[256];
+	struct metrics *reg;
+	struct metrics_histogram *latency;
+	struct metrics_counter *raft_batches, *raft_bad;
+};
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char c = s[i];
+		size_t k;
+		uint32_t cp;
+
+		if (c < 0x80) {
+			if (c == 0)
+				return 0;	/* jansson strings: no NUL */
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			k = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			k = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			k = 3;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if (n - i <= k)
+			return 0;
+		for (size_t j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i + j] & 0x3f);
+		}
+		if ((k == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
+		    || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+/* obj[name] = bytes as a string, or obj[name_b64] = base64 if not UTF-8. */
+static int set_bytes(json_t *obj, const char *name, const void *p, size_t n)
+{
+	char b64name[64], *b64 = NULL;
+	size_t b64len;
+
+	if (utf8_valid(p, n))
+		return json_object_set_new(obj, name, json_stringn(p, n));
+	if (raftwire_base64_encode(p, n, &b64, &b64len, NULL) != RC_OK)
+		return -1;
+	snprintf(b64name, sizeof(b64name), "%s_b64", name);
+	json_object_set_new(obj, b64name, json_stringn(b64, b64len));
+	free(b64);
+	return 0;
+}
+
+static void url_escape(char *dst, size_t cap, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 4 < cap; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		    c == '.' || c == '~') {
+			dst[o++] = (char)c;
+		} else {
+			dst[o++] = '%';
+			dst[o++] = hex[c >> 4];
+			dst[o++] = hex[c & 15];
+		}
+	}
+	dst[o] = '\0';
+}
+
+static void observe(struct raftd_api *a, uint64_t t0)
+{
+	metrics_histogram_observe(a->latency,
+				  (double)(util_mono_ns() - t0) / 1e9);
+}
+
+/*
+ * Answer a request this node cannot serve because it does not lead range
+ * 2: 307 to the leader, or 503 when no leader is known.
+ */
+static void redirect(struct raftd_api *a, const struct http_req *req,
+		     struct http_resp *resp)
+{
+	const char *addr = NULL;
+	uint64_t self = node_id(a->node);
+	uint64_t leader = node_leader(a->node, NODE_DATA_RANGE, &addr);
+	char query[1200] = "", msg[ERR_MSG_MAX];
+	json_t *j;
+
+	if (leader == RAFT_NONE || leader == self || addr == NULL) {
+		http_resp_error(resp, RC_UNAVAILABLE, "no leader for range %d "
+				"yet; retry", NODE_DATA_RANGE);
+		return;
+	}
+	if (strcmp(req->method, "GET") == 0 && strcmp(req->path, "/kv") == 0) {
+		static const char *const names[] = { "start", "end", "limit" };
+
+		for (size_t i = 0; i < 3; i++) {
+			const char *v = http_req_query(req, names[i]);
+			char esc[380];
+			size_t len = strlen(query);
+
+			if (v == NULL)
+				continue;
+			url_escape(esc, sizeof(esc), v);
+			snprintf(query + len, sizeof(query) - len, "%c%s=%s",
+				 len == 0 ? '?' : '&', names[i], esc);
+		}
+	}
+	if ((size_t)snprintf(resp->location, sizeof(resp->location),
+			     "http://%s%s%s", addr, req->raw_path, query) >=
+	    sizeof(resp->location)) {
+		resp->location[0] = '\0';	/* too long: body names it */
+	}
+	snprintf(msg, sizeof(msg), "node %" PRIu64 " is not the leader of "
+		 "range %d; the leader is node %" PRIu64 " at %s", self,
+		 NODE_DATA_RANGE, leader, addr);
+	j = json_pack("{s:{s:s, s:s, s:I, s:s}}", "error", "code",
+		      rc_name(RC_NOT_LEADER), "message", msg, "leader",
+		      (json_int_t)leader, "leader_addr", addr);
+	if (j == NULL) {
+		http_resp_error(resp, RC_NOMEM, "out of memory");
+		return;
+	}
+	http_resp_json(resp, 307, j);
+}
+
+/* 1 (and the answer is written) when this node does not lead range 2. */
+static int not_leader(struct raftd_api *a, const struct http_req *req,
+		      struct http_resp *resp)
+{
+	if (node_leader(a->node, NODE_DATA_RANGE, NULL) == node_id(a->node))
+		return 0;
+	redirect(a, req, resp);
+	return 1;
+}
+
+/* An error from the node: not_leader becomes a redirect. */
+static void node_error(struct raftd_api *a, const struct http_req *req,
+		       struct http_resp *resp, const struct err *e)
+{
+	if (e->code == RC_NOT_LEADER) {
+		const char *addr;
+		uint64_t l = node_leader(a->node, NODE_DATA_RANGE, &addr);
+
+		if (l != RAFT_NONE && l != node_id(a->node)) {
+			redirect(a, req, resp);
+			return;
+		}
+		http_resp_error(resp, RC_UNAVAILABLE, "%s; no leader for "
+				"range %d yet; retry", e->msg,
+				NODE_DATA_RANGE);
+		return;
+	}
+	http_resp_err(resp, e);
+}
+
+/* The key of /kv/KEY (percent-decoded by the server). */
+static int kv_key(const struct http_req *req, const char **key, size_t *klen,
+		  struct err *e)
+{
+	const char *k = req->path + strlen("/kv/");
+
+	*key = k;
+	*klen = strlen(k);
+	if (*klen == 0)
+		return err_set(e, RC_BAD_INPUT, "empty key: use /kv/KEY");
+	if (*klen > MVCC_KEY_MAX)
+		return err_set(e, RC_TOO_LARGE, "key of %zu bytes is over the "
+			       "limit of %u", *klen, MVCC_KEY_MAX);
+	return RC_OK;
+}
+
+/* ---- KV handlers -------------------------------------------------------- */
+
+static void handle_kv_get(const struct http_req *req, struct http_resp *resp,
+			  void *arg)
+{
+	struct raftd_api *a = arg;
+	uint64_t t0 = util_mono_ns();
+	const char *key;
+	size_t klen, vlen;
+	void *val = NULL;
+	struct err e;
+	int rc;
+
+	if (kv_key(req, &key, &klen, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	if (not_leader(a, req, resp))
+		return;
+	if (node_read_barrier(a->node, NODE_DATA_RANGE, &e) != RC_OK) {
+		node_error(a, req, resp, &e);
+		return;
+	}
+	rc = node_get(a->node, NODE_DATA_RANGE, key, klen, &val, &vlen, &e);
+	if (rc == RC_NOT_FOUND) {
+		http_resp_error(resp, RC_NOT_FOUND, "no key '%s'", key);
+	} else if (rc != RC_OK) {
+		http_resp_err(resp, &e);
+	} else {
+		resp->status = 200;
+		resp->body = val;
+		resp->body_len = vlen;
+		resp->content_type = "application/octet-stream";
+	}
+	observe(a, t0);
+}
+
+static void handle_kv_write(const struct http_req *req,
+			    struct http_resp *resp, void *arg)
+{
+	struct raftd_api *a = arg;
+	uint64_t t0 = util_mono_ns();
+	struct node_op op;
+	struct err e;
+
+	memset(&op, 0, sizeof(op));
+	if (kv_key(req, (const char **)&op.key, &op.klen, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	if (not_leader(a, req, resp))
+		return;
+	if (strcmp(req->method, "PUT") == 0) {
+		op.kind = NODE_OP_PUT;
+		op.val = req->body;
+		op.vlen = req->body_len;
+	} else {
+		op.kind = NODE_OP_DELETE;
+	}
+	if (node_write(a->node, NODE_DATA_RANGE, &op, 1, &e) != RC_OK) {
+		node_error(a, req, resp, &e);
+		return;
+	}
+	resp->status = 204;
+	observe(a, t0);
+}
+
+static void handle_kv_scan(const struct http_req *req, struct http_resp *resp,
+			   void *arg)
+{
+	struct raftd_api *a = arg;
+	uint64_t t0 = util_mono_ns(), limit = RAFTD_API_DEFAULT_LIMIT;
+	const char *start = http_req_query(req, "start");
+	const char *end = http_req_query(req, "end");
+	const char *lim = http_req_query(req, "limit");
+	struct mvcc_scan_result res;
+	json_t *j, *kvs;
+	struct err e;
+
+	if (lim != NULL && lim[0] != '\0' &&
+	    util_parse_u64(lim, 1, RAFTD_API_MAX_LIMIT, &limit, "limit",
+			   &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	if (not_leader(a, req, resp))
+		return;
+	if (node_read_barrier(a->node, NODE_DATA_RANGE, &e) != RC_OK) {
+		node_error(a, req, resp, &e);
+		return;
+	}
+	if (node_scan(a->node, NODE_DATA_RANGE, start,
+		      start ? strlen(start) : 0, end, end ? strlen(end) : 0,
+		      (size_t)limit, &res, &e) != RC_OK) {
+		mvcc_scan_result_release(&res);
+		http_resp_err(resp, &e);
+		return;
+	}
+	kvs = json_array();
+	j = json_object();
+	if (kvs == NULL || j == NULL)
+		goto nomem;
+	for (size_t i = 0; i < res.n; i++) {
+		json_t *kv = json_object();
+
+		if (kv == NULL || json_array_append_new(kvs, kv) != 0 ||
+		    set_bytes(kv, "key", res.items[i].key,
+			      res.items[i].klen) != 0 ||
+		    set_bytes(kv, "value", res.items[i].val,
+			      res.items[i].vlen) != 0)
+			goto nomem;
+	}
+	json_object_set_new(j, "kvs", kvs);
+	kvs = NULL;
+	json_object_set_new(j, "more", json_boolean(res.more));
+	mvcc_scan_result_release(&res);
+	http_resp_json(resp, 200, j);
+	observe(a, t0);
+	return;
+nomem:
+	json_decref(kvs);
+	json_decref(j);
+	mvcc_scan_result_release(&res);
+	http_resp_error(resp, RC_NOMEM, "out of memory");
+}
+
+/* Bytes of field name (a string) or name_b64 (base64); *p malloc'd. */
+static int batch_bytes(const json_t *op, size_t i, const char *name,
+		       int required, void **p, size_t *n, struct err *e)
+{
+	char b64name[32];
+	const json_t *v = json_object_get(op, name), *b;
+
+	snprintf(b64name, sizeof(b64name), "%s_b64", name);
+	b = json_object_get(op, b64name);
+	*p = NULL;
+	*n = 0;
+	if (v != NULL && b != NULL)
+		return err_set(e, RC_BAD_INPUT, "ops[%zu]: give '%s' or '%s', "
+			       "not both", i, name, b64name);
+	if (v != NULL) {
+		if (!json_is_string(v))
+			return err_set(e, RC_BAD_INPUT, "ops[%zu]: field '%s' "
+				       "must be a string", i, name);
+		*n = json_string_length(v);
+		*p = malloc(*n + 1);
+		if (*p == NULL)
+			return err_set(e, RC_NOMEM, "out of memory");
+		memcpy(*p, json_string_value(v), *n);
+		return RC_OK;
+	}
+	if (b != NULL) {
+		if (!json_is_string(b))
+			return err_set(e, RC_BAD_INPUT, "ops[%zu]: field '%s' "
+				       "must be a string", i, b64name);
+		if (raftwire_base64_decode(json_string_value(b),
+					   json_string_length(b), p, n, e) !=
+		    RC_OK)
+			return err_prefix(e, "ops[%zu]: field '%s'", i,
+					  b64name);
+		return RC_OK;
+	}
+	if (required)
+		return err_set(e, RC_BAD_INPUT, "ops[%zu]: missing field '%s'",
+			       i, name);
+	return RC_OK;
+}
+
+enum { BOP_PUT = 1, BOP_DELETE, BOP_GET };
+
+static void handle_kv_batch(const struct http_req *req,
+			    struct http_resp *resp, void *arg)
+{
+	struct raftd_api *a = arg;
+	uint64_t t0 = util_mono_ns();
+	struct node_op *wops = NULL;
+	void **keys = NULL, **vals = NULL;
+	size_t *klens = NULL, n_ops = 0, n_w = 0, n_r = 0, i;
+	int *kinds = NULL;
+	json_t *ops, *results = NULL, *j;
+	struct err e;
+
+	if (jx_get_arr(req->json, "ops", &ops, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	n_ops = json_array_size(ops);
+	if (n_ops == 0 || n_ops > RAFTD_API_MAX_OPS) {
+		http_resp_error(resp, n_ops ? RC_TOO_LARGE : RC_BAD_INPUT,
+				"a batch has 1 to %d ops, not %zu",
+				RAFTD_API_MAX_OPS, n_ops);
+		return;
+	}
+	wops = calloc(n_ops, sizeof(*wops));
+	keys = calloc(n_ops, sizeof(*keys));
+	vals = calloc(n_ops, sizeof(*vals));
+	klens = calloc(n_ops, sizeof(*klens));
+	kinds = calloc(n_ops, sizeof(*kinds));
+	if (!wops || !keys || !vals || !klens || !kinds) {
+		err_set(&e, RC_NOMEM, "out of memory");
+		goto error;
+	}
+	for (i = 0; i < n_ops; i++) {
+		json_t *op = json_array_get(ops, i);
+		const char *kind;
+		size_t vlen = 0;
+
+		if (!json_is_object(op)) {
+			err_set(&e, RC_BAD_INPUT, "ops[%zu] must be an object",
+				i);
+			goto error;
+		}
+		if (jx_get_str(op, "op", &kind, &e) != RC_OK) {
+			err_prefix(&e, "ops[%zu]", i);
+			goto error;
+		}
+		if (strcmp(kind, "put") == 0)
+			kinds[i] = BOP_PUT;
+		else if (strcmp(kind, "delete") == 0)
+			kinds[i] = BOP_DELETE;
+		else if (strcmp(kind, "get") == 0)
+			kinds[i] = BOP_GET;
+		else {
+			err_set(&e, RC_BAD_INPUT, "ops[%zu]: op must be put, "
+				"delete or get, got '%s'", i, kind);
+			goto error;
+		}
+		if (batch_bytes(op, i, "key", 1, &keys[i], &klens[i], &e) !=
+		    RC_OK)
+			goto error;
+		if (klens[i] == 0) {
+			err_set(&e, RC_BAD_INPUT, "ops[%zu]: empty key", i);
+			goto error;
+		}
+		if (kinds[i] == BOP_PUT &&
+		    batch_bytes(op, i, "value", 1, &vals[i], &vlen, &e) !=
+		    RC_OK)
+			goto error;
+		if (kinds[i] == BOP_GET) {
+			n_r++;
+			continue;
+		}
+		wops[n_w].kind = kinds[i] == BOP_PUT ? NODE_OP_PUT :
+			NODE_OP_DELETE;
+		wops[n_w].key = keys[i];
+		wops[n_w].klen = klens[i];
+		wops[n_w].val = vals[i];
+		wops[n_w].vlen = vlen;
+		n_w++;
+	}
+	if (not_leader(a, req, resp))
+		goto out;
+	if (n_w > 0) {
+		if (node_write(a->node, NODE_DATA_RANGE, wops, n_w, &e) !=
+		    RC_OK) {
+			node_error(a, req, resp, &e);
+			goto out;
+		}
+	} else if (node_read_barrier(a->node, NODE_DATA_RANGE, &e) != RC_OK) {
+		node_error(a, req, resp, &e);
+		goto out;
+	}
+	results = json_array();
+	if (results == NULL) {
+		err_set(&e, RC_NOMEM, "out of memory");
+		goto error;
+	}
+	for (i = 0; i < n_ops; i++) {
+		json_t *r = json_object();
+		void *val = NULL;
+		size_t vlen = 0;
+		int rc;
+
+		if (r == NULL || json_array_append_new(results, r) != 0) {
+			err_set(&e, RC_NOMEM, "out of memory");
+			goto error;
+		}
+		if (kinds[i] != BOP_GET) {
+			json_object_set_new(r, "ok", json_true());
+			continue;
+		}
+		rc = node_get(a->node, NODE_DATA_RANGE, keys[i], klens[i],
+			      &val, &vlen, &e);
+		if (rc == RC_NOT_FOUND) {
+			json_object_set_new(r, "found", json_false());
+		} else if (rc != RC_OK) {
+			goto error;
+		} else {
+			rc = set_bytes(r, "value", val, vlen);
+			free(val);
+			if (rc != 0) {
+				err_set(&e, RC_NOMEM, "out of memory");
+				goto error;
+			}
+		}
+	}
+	j = json_pack("{s:o}", "results", results);
+	results = NULL;
+	if (j == NULL) {
+		err_set(&e, RC_NOMEM, "out of memory");
+		goto error;
+	}
+	http_resp_json(resp, 200, j);
+	observe(a, t0);
+	goto out;
+error:
+	http_resp_err(resp, &e);
+out:
+	json_decref(results);
+	for (i = 0; i < n_ops && keys && vals; i++) {
+		free(keys[i]);
+		free(vals[i]);
+	}
+	free(wops);
+	free(keys);
+	free(vals);
+	free(klens);
+	free(kinds);
+}
+
+/* ---- inter-node ------------------------------------------------------- */
+
+static void handle_raft(const struct http_req *req, struct http_resp *resp,
+			void *arg)
+{
+	struct raftd_api *a = arg;
+	const char *hdr = http_req_header(req, TRANSPORT_NODE_HEADER);
+	struct raft_msg *msgs = NULL;
+	uint64_t from = 0, hfrom;
+	size_t n = 0;
+	struct err e;
+	int rc;
+
+	rc = transport_decode_request(req->json, &from, &msgs, &n, &e);
+	if (rc == RC_OK && hdr != NULL &&
+	    (util_parse_u64(hdr, 1, UINT64_MAX, &hfrom, TRANSPORT_NODE_HEADER,
+			    &e) != RC_OK || hfrom != from))
+		rc = err_set(&e, RC_BAD_INPUT, "header %s: '%s' does not match "
+			     "the batch's from %" PRIu64,
+			     TRANSPORT_NODE_HEADER, hdr, from);
+	if (rc == RC_OK && node_member_addr(a->node, from) == NULL)
+		rc = err_set(&e, RC_BAD_INPUT, "node %" PRIu64 " is not a "
+			     "member of this cluster", from);
+	if (rc == RC_OK)
+		rc = node_receive(a->node, msgs, n, &e);
+	raftwire_batch_release(msgs, n);
+	if (rc != RC_OK) {
+		metrics_counter_inc(a->raft_bad);
+		log_warn("msg=\"refused a raft batch\" from=%" PRIu64
+			 " error=\"%s\"", from, e.msg);
+		http_resp_err(resp, &e);
+		return;
+	}
+	metrics_counter_inc(a->raft_batches);
+	resp->status = 204;
+}
+
+/* ---- status and metrics ------------------------------------------------ */
+
+static json_t *span_string(const char *p, size_t n)
+{
+	json_t *s = json_stringn(p, n);
+
+	return s != NULL ? s : json_string("?");
+}
+
+static void handle_status(const struct http_req *req, struct http_resp *resp,
+			  void *arg)
+{
+	struct raftd_api *a = arg;
+	json_t *j, *ranges;
+	size_t nr = node_range_count(a->node);
+	uint64_t self = node_id(a->node);
+
+	ranges = json_array();
+	if (ranges == NULL)
+		goto nomem;
+	for (size_t i = 0; i < nr; i++) {
+		struct node_range_status st;
+		json_t *r, *voters, *prog = NULL;
+		const char *laddr;
+
+		if (node_range_status(a->node, i, &st) != RC_OK)
+			continue;
+		laddr = st.leader ? node_member_addr(a->node, st.leader) :
+			NULL;
+		voters = json_array();
+		if (voters == NULL)
+			goto nomem;
+		for (size_t k = 0; k < st.n_voters; k++)
+			json_array_append_new(voters,
+					      json_integer((json_int_t)
+							   st.voters[k]));
+		r = json_pack("{s:I, s:o, s:o, s:s, s:I, s:I, s:I, s:I, "
+			      "s:o, s:o, s:I}",
+			      "range_id", (json_int_t)st.range_id,
+			      "start", span_string(st.start, st.start_len),
+			      "end", span_string(st.end, st.end_len),
+			      "role", raft_role_name(st.role),
+			      "term", (json_int_t)st.term,
+			      "commit", (json_int_t)st.commit,
+			      "applied", (json_int_t)st.applied,
+			      "leader", (json_int_t)st.leader,
+			      "leader_addr", laddr ? json_string(laddr) :
+			      json_null(),
+			      "voters", voters,
+			      "snapshot_index", (json_int_t)st.snapshot_index);
+		if (r == NULL || json_array_append_new(ranges, r) != 0)
+			goto nomem;
+		if (st.role != RAFT_LEADER)
+			continue;
+		prog = json_object();
+		if (prog == NULL)
+			goto nomem;
+		json_object_set_new(r, "progress", prog);
+		for (size_t k = 0; k < st.n_progress; k++) {
+			char id[24];
+
+			if (st.progress[k].id == self)
+				continue;
+			snprintf(id, sizeof(id), "%" PRIu64,
+				 st.progress[k].id);
+			json_object_set_new(prog, id,
+				json_pack("{s:I, s:I}", "match",
+					  (json_int_t)st.progress[k].match,
+					  "next",
+					  (json_int_t)st.progress[k].next));
+		}
+	}
+	j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:o}",
+		      "service", "raftd", "version", a->version,
+		      "node", (json_int_t)self,
+		      "pid", (json_int_t)getpid(),
+		      "uptime_s", (json_int_t)((util_mono_ms() - a->started_ms)
+					       / 1000),
+		      "address", a->address, "ranges", ranges);
+	if (j == NULL) {
+		ranges = NULL;
+		goto nomem;
+	}
+	http_resp_json(resp, 200, j);
+	return;
+nomem:
+	json_decref(ranges);
+	http_resp_error(resp, RC_NOMEM, "out of memory");
+}
+
+static void handle_metrics(const struct http_req *req, struct http_resp *resp,
+			   void *arg)
+{
+	struct raftd_api *a = arg;
+	char *text = NULL;
+	size_t len = 0;
+	struct err e;
+
+	if (metrics_render(a->reg, &text, &len, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	resp->status = 200;
+	resp->body = text;
+	resp->body_len = len;
+	resp->content_type = METRICS_CONTENT_TYPE;
+}
+
+/* ---- start / stop ------------------------------------------------------ */
+
+int raftd_api_start(struct raftd_api **out, struct node *n,
+		    const struct raftd_api_opts *opts, struct err *e)
+{
+	struct http_server_opts hopts;
+	struct raftd_api *a;
+	int rc;
+
+	*out = NULL;
+	a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
+	a->node = n;
+	a->reg = opts->reg;
+	a->version = opts->version ? opts->version : "unknown";
+	a->started_ms = util_mono_ms();
+	snprintf(a->address, sizeof(a->address), "%s",
+		 opts->address ? opts->address : opts->listen);
+	if ((rc = metrics_histogram(a->reg, "raftd_request_duration_seconds",
+				    "Time to serve a KV request.", NULL, NULL,
+				    metrics_latency_bounds,
+				    METRICS_LATENCY_NBOUNDS, &a->latency, e))
+	    != RC_OK ||
+	    (rc = metrics_counter(a->reg, "raftd_raft_batches_received_total",
+				  "POST /raft batches by result.", "result",
+				  "ok", &a->raft_batches, e)) != RC_OK ||
+	    (rc = metrics_counter(a->reg, "raftd_raft_batches_received_total",
+				  "POST /raft batches by result.", "result",
+				  "refused", &a->raft_bad, e)) != RC_OK)
+		goto fail;
+	if ((rc = http_server_new(&a->http, e)) != RC_OK)
+		goto fail;
+#define R(m, p, f, max, fn) \
+	if ((rc = http_server_route(a->http, m, p, f, max, fn, a, e)) != RC_OK) \
+		goto fail
+	R("GET", "/kv/*", 0, 0, handle_kv_get);
+	R("PUT", "/kv/*", 0, RAFTD_API_MAX_VALUE, handle_kv_write);
+	R("DELETE", "/kv/*", 0, 0, handle_kv_write);
+	R("GET", "/kv", 0, 0, handle_kv_scan);
+	R("POST", "/kv/batch", HTTP_JSON_BODY, RAFTD_API_MAX_BATCH,
+	  handle_kv_batch);
+	R("POST", "/raft", HTTP_JSON_BODY, RAFTD_API_MAX_RAFT, handle_raft);
+	R("GET", "/status", 0, 0, handle_status);
+	R("GET", "/metrics", 0, 0, handle_metrics);
+#undef R
+	memset(&hopts, 0, sizeof(hopts));
+	hopts.listen = opts->listen;
+	hopts.max_body = 4096;
+	/*
+	 * KV handlers block until Raft commits; in a worker pool a blocked
+	 * worker would also stall the peers' POST /raft connections it
+	 * serves (and with them the commit it waits for).
+	 */
+	hopts.thread_per_conn = 1;
+	if ((rc = http_server_start(a->http, &hopts, e)) != RC_OK)
+		goto fail;
+	*out = a;
+	return RC_OK;
+fail:
+	raftd_api_stop(a);
+	return rc;
+}
+
+unsigned raftd_api_port(const struct raftd_api *a)
+{
+	return http_server_port(a->http);
+}
+
+void raftd_api_stop(struct raftd_api *a)
+{
+	if (a == NULL)
+		return;
+	http_server_free(a->http);
+	free(a);
+}

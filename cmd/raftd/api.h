@@ -1,0 +1,54 @@
+/*
+ * api.h -- raftd's HTTP interface (see raftd(8) for the full contract).
+ *
+ *   PUT    /kv/KEY         body = value bytes (<= 1 MiB)  -> 204
+ *   DELETE /kv/KEY                                        -> 204
+ *   GET    /kv/KEY         -> 200 value bytes | 404 not_found
+ *   GET    /kv?start=&end=&limit=  -> {"kvs":[{"key","value"}...],"more"}
+ *   POST   /kv/batch       {"ops":[{"op":"put|delete|get",...}]}
+ *                          -> {"results":[{"ok":true}|{"value":..}|
+ *                                         {"found":false}]}
+ *   POST   /raft           raftwire batch from a peer -> 204 | 400
+ *   GET    /status, GET /metrics
+ *
+ * KV requests to a node that does not lead range 2 get 307 with Location
+ * on the leader (same path and query) and the JSON error not_leader naming
+ * it; with no known leader 503 unavailable.  A write answers 204 only once
+ * committed and applied here; after ~5 s it answers 504 timeout (the write
+ * may still take effect).  Reads are linearizable (ReadIndex).
+ */
+#ifndef RANGEDB_RAFTD_API_H
+#define RANGEDB_RAFTD_API_H
+
+#include <stdint.h>
+
+#include "err.h"
+#include "metrics.h"
+#include "node.h"
+
+#define RAFTD_API_MAX_VALUE	((size_t)1 << 20)	/* PUT body */
+#define RAFTD_API_MAX_BATCH	((size_t)16 << 20)	/* POST /kv/batch */
+#define RAFTD_API_MAX_RAFT	((size_t)64 << 20)	/* POST /raft */
+#define RAFTD_API_MAX_OPS	10000			/* ops in a batch */
+#define RAFTD_API_DEFAULT_LIMIT	1000
+#define RAFTD_API_MAX_LIMIT	10000
+
+struct raftd_api;
+
+struct raftd_api_opts {
+	const char *listen;		/* "HOST:PORT" */
+	const char *address;		/* advertised in /status */
+	const char *version;
+	struct metrics *reg;		/* shared with the node */
+};
+
+int raftd_api_start(struct raftd_api **out, struct node *n,
+		    const struct raftd_api_opts *opts, struct err *e);
+
+/* Port the server listens on. */
+unsigned raftd_api_port(const struct raftd_api *a);
+
+/* Stop serving (in-flight requests finish first); NULL is a no-op. */
+void raftd_api_stop(struct raftd_api *a);
+
+#endif

@@ -1,0 +1,409 @@
+/*
+ * main.c -- raftd, a rangedb storage node: options, start-up, shutdown.
+ *
+ * The node engine (Raft loop, storage, apply) is node.c, the HTTP
+ * interface api.c, the outbound Raft messages transport.c; this file reads
+ * the configuration (file, then command-line flags laid over it with
+ * cfg_set), locks the data dir and runs the rest until SIGTERM.  Tested by
+ * t/100-raftd.bats.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api.h"
+#include "cfg.h"
+#include "daemon.h"
+#include "err.h"
+#include "log.h"
+#include "metrics.h"
+#include "node.h"
+#include "util.h"
+
+#define PROG "raftd"
+
+static const char usage_text[] =
+"Usage: raftd --id N [OPTIONS]\n"
+"Run storage node N of a rangedb cluster: replicate its ranges with Raft\n"
+"and serve a key/value API over HTTP.\n"
+"\n"
+"  -i, --id N                 this node's id: the N of a [node.N] section\n"
+"                             of the config file (required)\n"
+"  -c, --config FILE          cluster config file (default:\n"
+"                             $RANGEDB_CONFIG; one of them is required)\n"
+"  -l, --listen ADDR          address to serve on (default: 'address' of\n"
+"                             [node.N])\n"
+"  -d, --data DIR             data directory, created if missing\n"
+"                             (default: 'data' of [node.N])\n"
+"      --heartbeat DUR        Raft tick and heartbeat interval (default\n"
+"                             100ms)\n"
+"      --election-timeout DUR election timeout, at least 2 heartbeats\n"
+"                             (default 1s)\n"
+"      --snapshot-entries N   compact a range's log into a snapshot after\n"
+"                             N applied entries (default 10000)\n"
+"      --log-level LEVEL      debug, info, warn or error (default info)\n"
+"      --ready-fd FD          once serving, write \"ready ADDR\" to FD and\n"
+"                             close it\n"
+"  -h, --help                 show this help and exit\n"
+"  -V, --version              show the version and exit\n"
+"\n"
+"Endpoints: PUT/GET/DELETE /kv/KEY, GET /kv?start=&end=&limit=,\n"
+"POST /kv/batch, POST /raft, GET /status, GET /metrics.  See raftd(8).\n";
+
+/* Keys of [raftd]; the flags of the same name override them. */
+static const char *const raftd_keys[] = {
+	"heartbeat", "election_timeout", "snapshot_entries", "log_level",
+	NULL
+};
+
+/* Keys of [node.N]: its address and data dir (and an optional listen). */
+static const char *const node_keys[] = {
+	"address", "data", "listen", NULL
+};
+
+/* What raftd accepts in a config file shared with the other programs. */
+static const struct cfg_schema raftd_schema[] = {
+	{ "raftd", raftd_keys },
+	{ "node.", node_keys },
+	{ "cluster", NULL },
+	{ "tsod", NULL },
+	{ "txcoord", NULL },
+	{ "sqlsh", NULL },
+	{ NULL, NULL }
+};
+
+/* Flags that become config values: index into flag_vals. */
+enum {
+	F_HEARTBEAT, F_ELECTION, F_SNAPSHOT, F_LOG_LEVEL,
+	F_LISTEN, F_DATA, F__COUNT
+};
+
+struct raftd_opts {
+	const char *config;
+	const char *config_path;	/* the file actually read */
+	uint64_t id;
+	int ready_fd;
+	struct cfg *cfg;
+	const char *flag_vals[F__COUNT];
+};
+
+struct raftd_settings {
+	char section[32];		/* "node.N" */
+	const char *listen;
+	const char *address;
+	const char *data;
+	int64_t heartbeat_ms;
+	int64_t election_ms;
+	int64_t snapshot_entries;
+	struct node_member members[NODE_MAX_PEERS];
+	size_t n_members;
+};
+
+static void usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static void usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "raftd: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'raftd --help' for more information.\n");
+}
+
+/* Parse argv into o; returns -1 to exit 0 (help/version), or an exit code. */
+static int parse_args(struct raftd_opts *o, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "id", required_argument, NULL, 'i' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "data", required_argument, NULL, 'd' },
+		{ "heartbeat", required_argument, NULL, 1 },
+		{ "election-timeout", required_argument, NULL, 2 },
+		{ "snapshot-entries", required_argument, NULL, 3 },
+		{ "log-level", required_argument, NULL, 5 },
+		{ "ready-fd", required_argument, NULL, 6 },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct err e;
+	uint64_t fd;
+	int c, have_id = 0;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:c:l:d:hV", longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'i':
+			if (util_parse_u64(optarg, 1, INT64_MAX, &o->id, "--id",
+					   &e) != RC_OK) {
+				usage_error("%s", e.msg);
+				return EXIT_USAGE;
+			}
+			have_id = 1;
+			break;
+		case 'c': o->config = optarg; break;
+		case 'l': o->flag_vals[F_LISTEN] = optarg; break;
+		case 'd': o->flag_vals[F_DATA] = optarg; break;
+		case 1: o->flag_vals[F_HEARTBEAT] = optarg; break;
+		case 2: o->flag_vals[F_ELECTION] = optarg; break;
+		case 3: o->flag_vals[F_SNAPSHOT] = optarg; break;
+		case 5: o->flag_vals[F_LOG_LEVEL] = optarg; break;
+		case 6:
+			if (util_parse_u64(optarg, 3, 1024, &fd, "--ready-fd",
+					   &e) != RC_OK) {
+				usage_error("%s", e.msg);
+				return EXIT_USAGE;
+			}
+			o->ready_fd = (int)fd;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return -1;
+		case 'V':
+			printf("raftd (rangedb) %s\n", PACKAGE_VERSION);
+			return -1;
+		case ':':
+			usage_error("option '%s' needs a value",
+				    argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			usage_error("unknown option '%s'", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		usage_error("unexpected argument '%s'", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!have_id) {
+		usage_error("missing --id N (the node's [node.N] section)");
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+/* Load the config file and lay the flags over it. */
+static int load_config(struct raftd_opts *o, struct raftd_settings *s,
+		       struct err *e)
+{
+	static const char *const names[F__COUNT] = {
+		"heartbeat", "election_timeout", "snapshot_entries",
+		"log_level", "listen", "data"
+	};
+	int rc;
+
+	o->config_path = cfg_default_path(o->config);
+	if (o->config_path == NULL)
+		return err_set(e, RC_BAD_INPUT, "no config file: give --config "
+			       "FILE or set %s (it names the cluster's "
+			       "nodes)", CFG_ENV);
+	if ((rc = cfg_load(o->config_path, &o->cfg, e)) != RC_OK)
+		return rc;
+	snprintf(s->section, sizeof(s->section), "node.%" PRIu64, o->id);
+	if (cfg_key_count(o->cfg, s->section) == 0)
+		return err_set(e, RC_BAD_INPUT, "node %" PRIu64 " is not in "
+			       "[node.N] sections of %s", o->id,
+			       o->config_path);
+	for (int i = 0; i < F__COUNT; i++) {
+		if (o->flag_vals[i] == NULL)
+			continue;
+		rc = cfg_set(o->cfg, i >= F_LISTEN ? s->section : "raftd",
+			     names[i], o->flag_vals[i], e);
+		if (rc != RC_OK)
+			return rc;
+	}
+	return cfg_check(o->cfg, raftd_schema, e);
+}
+
+/* The cluster's members from the [node.N] sections. */
+static int read_members(struct raftd_opts *o, struct raftd_settings *s,
+			struct err *e)
+{
+	size_t count = cfg_section_count_prefix(o->cfg, "node.");
+
+	if (count > NODE_MAX_PEERS)
+		return err_set(e, RC_BAD_INPUT, "%s: %zu [node.N] sections; at "
+			       "most %d nodes", o->config_path, count,
+			       NODE_MAX_PEERS);
+	for (size_t i = 0; i < count; i++) {
+		const char *sec = cfg_section_name_prefix(o->cfg, "node.", i);
+		const char *addr = cfg_get(o->cfg, sec, "address");
+		uint64_t id;
+		char what[64];
+
+		snprintf(what, sizeof(what), "node id in [%s]", sec);
+		if (util_parse_u64(sec + 5, 1, INT64_MAX, &id, what, e) !=
+		    RC_OK)
+			return err_prefix(e, "%s", o->config_path);
+		if (addr == NULL || addr[0] == '\0' ||
+		    strchr(addr, ':') == NULL)
+			return err_set(e, RC_BAD_INPUT, "%s: [%s] needs "
+				       "'address = HOST:PORT'",
+				       o->config_path, sec);
+		for (size_t k = 0; k < s->n_members; k++)
+			if (s->members[k].id == id)
+				return err_set(e, RC_BAD_INPUT, "%s: node %"
+					       PRIu64 " appears twice",
+					       o->config_path, id);
+		s->members[s->n_members].id = id;
+		s->members[s->n_members].addr = addr;
+		s->n_members++;
+	}
+	return RC_OK;
+}
+
+/* Read and check every setting; any problem here is a usage error. */
+static int read_settings(struct raftd_opts *o, struct raftd_settings *s,
+			 struct err *e)
+{
+	struct cfg *cfg = o->cfg;
+	const char *level_name;
+	int rc, level;
+
+	if ((rc = read_members(o, s, e)) != RC_OK)
+		return rc;
+	s->address = cfg_get(cfg, s->section, "address");
+	s->listen = cfg_get(cfg, s->section, "listen");
+	if (s->listen == NULL)
+		s->listen = s->address;
+	s->data = cfg_get(cfg, s->section, "data");
+	if (s->data == NULL || s->data[0] == '\0')
+		return err_set(e, RC_BAD_INPUT, "no data directory: give "
+			       "--data DIR or set 'data' in [%s] of %s",
+			       s->section, o->config_path);
+	level_name = cfg_get(cfg, "raftd", "log_level");
+	if (level_name != NULL) {
+		level = log_level_parse(level_name);
+		if (level < 0 || level == LOG_LEVEL_OFF)
+			return err_set(e, RC_BAD_INPUT, "log level must be "
+				       "debug, info, warn or error, got '%s'",
+				       level_name);
+		log_set_level((enum log_level)level);
+	}
+	s->heartbeat_ms = 100;
+	rc = cfg_get_duration_ms(cfg, "raftd", "heartbeat", 1, 60000,
+				 &s->heartbeat_ms, e);
+	if (rc != RC_OK && rc != RC_NOT_FOUND)
+		return rc;
+	s->election_ms = 1000;
+	rc = cfg_get_duration_ms(cfg, "raftd", "election_timeout", 2, 600000,
+				 &s->election_ms, e);
+	if (rc != RC_OK && rc != RC_NOT_FOUND)
+		return rc;
+	if (s->election_ms < 2 * s->heartbeat_ms)
+		return err_set(e, RC_BAD_INPUT, "election timeout (%" PRId64
+			       " ms) must be at least 2 heartbeats (%" PRId64
+			       " ms each)", s->election_ms, s->heartbeat_ms);
+	s->snapshot_entries = 10000;
+	rc = cfg_get_int(cfg, "raftd", "snapshot_entries", 1, INT64_MAX,
+			 &s->snapshot_entries, e);
+	if (rc != RC_OK && rc != RC_NOT_FOUND)
+		return rc;
+	return RC_OK;
+}
+
+static int run(struct raftd_opts *o, const struct raftd_settings *s,
+	       struct err *e)
+{
+	struct node_opts no;
+	struct raftd_api_opts ao;
+	struct metrics *reg = NULL;
+	struct node *node = NULL;
+	struct raftd_api *api = NULL;
+	char addr[300];
+	int lock_fd = -1, rc, sig;
+
+	if ((rc = daemon_signals_init(e)) != RC_OK)
+		return rc;
+	if ((rc = util_mkdir(s->data, e)) != RC_OK)
+		return rc;
+	if ((rc = util_lock_dir(s->data, PROG, &lock_fd, e)) != RC_OK)
+		return rc;
+	if ((rc = metrics_new(&reg, e)) != RC_OK)
+		goto out;
+	memset(&no, 0, sizeof(no));
+	no.id = o->id;
+	no.data_dir = s->data;
+	no.members = s->members;
+	no.n_members = s->n_members;
+	no.heartbeat_ms = (unsigned)s->heartbeat_ms;
+	no.election_ticks = (unsigned)(s->election_ms / s->heartbeat_ms);
+	no.snapshot_entries = (uint64_t)s->snapshot_entries;
+	no.reg = reg;
+	if ((rc = node_open(&node, &no, e)) != RC_OK)
+		goto out;
+	memset(&ao, 0, sizeof(ao));
+	ao.listen = s->listen;
+	ao.address = s->address;
+	ao.version = PACKAGE_VERSION;
+	ao.reg = reg;
+	if ((rc = raftd_api_start(&api, node, &ao, e)) != RC_OK)
+		goto out;
+	{
+		const char *colon = strrchr(s->listen, ':');
+		int hostlen = colon ? (int)(colon - s->listen) :
+			(int)strlen(s->listen);
+
+		snprintf(addr, sizeof(addr), "%.*s:%u", hostlen, s->listen,
+			 raftd_api_port(api));
+	}
+	log_info("msg=\"serving\" node=%" PRIu64 " addr=%s data=%s "
+		 "heartbeat_ms=%" PRId64 " election_ms=%" PRId64, o->id, addr,
+		 s->data, s->heartbeat_ms, s->election_ms);
+	if ((rc = daemon_ready(o->ready_fd, addr, e)) != RC_OK)
+		goto out;
+	sig = daemon_wait_signal();
+	if (node_failed(node)) {
+		rc = err_set(e, RC_IO, "stopped after a storage failure (see "
+			     "the log above)");
+		goto out;
+	}
+	log_info("msg=\"shutting down\" signal=%d", sig);
+out:
+	raftd_api_stop(api);
+	node_close(node);
+	metrics_free(reg);
+	if (lock_fd >= 0)
+		close(lock_fd);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct raftd_opts o;
+	struct raftd_settings settings;
+	struct err e;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	memset(&settings, 0, sizeof(settings));
+	o.ready_fd = -1;
+	log_open(PROG, LOG_LEVEL_INFO);
+	rc = parse_args(&o, argc, argv);
+	if (rc != EXIT_OK)
+		return rc < 0 ? EXIT_OK : rc;
+	if (load_config(&o, &settings, &e) != RC_OK ||
+	    read_settings(&o, &settings, &e) != RC_OK) {
+		fprintf(stderr, "raftd: %s\n", e.msg);
+		cfg_free(o.cfg);
+		return EXIT_USAGE;
+	}
+	rc = run(&o, &settings, &e);
+	cfg_free(o.cfg);
+	if (rc != RC_OK) {
+		fprintf(stderr, "raftd: %s\n", e.msg);
+		return rc_exit_status(rc);
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,141 @@
+/*
+ * node.h -- the storage node engine of raftd: every range replica of one
+ * node, driven by one thread ("the loop").
+ *
+ * node_open() locks nothing itself (main.c holds the data dir lock), opens
+ * the node's Berkeley DB environment, the raftstore and one MVCC table per
+ * range ("r<ID>.data"), bootstraps ranges 1 (meta, keys [0x01, 0x02)) and 2
+ * (data, every user key) on first start or recovers them from disk, and
+ * starts the loop.  The loop alone touches the struct raft of each range:
+ *   - it drains an inbox (mutex + condvar) of peer messages, proposals and
+ *     ReadIndex requests put there by other threads;
+ *   - ticks every range at the heartbeat interval (CLOCK_MONOTONIC);
+ *   - collects every range's raft_ready into ONE raftstore batch (group
+ *     commit: one fsync), then hands messages to the transport, then applies
+ *     committed entries (one bdb txn per range: MVCC writes and the applied
+ *     index together), completes waiters and calls raft_advance;
+ *   - compacts a range's log into a snapshot of its MVCC table once more
+ *     than snapshot_entries entries are applied past the last snapshot.
+ *
+ * Guarantees: node_write() returns RC_OK only once its command is committed
+ * and applied on this node; node_read_barrier() returns RC_OK only once this
+ * node has applied everything committed before the call (ReadIndex), so a
+ * read of the MVCC table after it is linearizable.  Every entry carries the
+ * HLC timestamp the leader chose, so every replica stores identical
+ * versions.  Bad peer input (unknown range, non-member sender, message for
+ * another node) is RC_BAD_INPUT and changes nothing.
+ *
+ * Tested by hand and by t/100-raftd.bats (real processes).
+ */
+#ifndef RANGEDB_RAFTD_NODE_H
+#define RANGEDB_RAFTD_NODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "metrics.h"
+#include "mvcc.h"
+#include "raft.h"
+
+#define NODE_META_RANGE	1	/* range 1: descriptors, keys [0x01, 0x02) */
+#define NODE_DATA_RANGE	2	/* range 2: the KV API's user keys */
+#define NODE_WAIT_MS	5000	/* longest wait for a write or a read */
+#define NODE_MAX_PEERS	RAFT_MAX_NODES
+
+struct node;
+
+struct node_member {
+	uint64_t id;
+	const char *addr;	/* "127.0.0.1:7001" (copied) */
+};
+
+struct node_opts {
+	uint64_t id;			/* this node */
+	const char *data_dir;		/* exists, locked by the caller */
+	const struct node_member *members;	/* every node, self included */
+	size_t n_members;
+	unsigned heartbeat_ms;		/* tick interval */
+	unsigned election_ticks;	/* election timeout in ticks */
+	uint64_t snapshot_entries;	/* compact after this many; 0 = 10000 */
+	struct metrics *reg;		/* registry for raftd_* series */
+};
+
+/* Open storage, bootstrap or recover, start the transport and the loop. */
+int node_open(struct node **out, const struct node_opts *o, struct err *e);
+
+/* Stop the loop and the transport, close storage; NULL is a no-op. */
+void node_close(struct node *n);
+
+/* 1 once storage failed and the node stopped itself (SIGTERM raised). */
+int node_failed(const struct node *n);
+
+/* Messages from peers (a copy is queued); RC_BAD_INPUT if any is bad. */
+int node_receive(struct node *n, const struct raft_msg *msgs, size_t n_msgs,
+		 struct err *e);
+
+/* ---- the KV side ------------------------------------------------------ */
+
+enum node_op_kind {
+	NODE_OP_PUT = 1,
+	NODE_OP_DELETE = 2
+};
+
+struct node_op {
+	int kind;		/* enum node_op_kind */
+	const void *key;
+	size_t klen;
+	const void *val;	/* NODE_OP_PUT only */
+	size_t vlen;
+};
+
+/*
+ * Propose ops as one command of range_id (atomic) and wait until it is
+ * applied here.  RC_NOT_LEADER when this node does not lead the range (or
+ * lost leadership meanwhile), RC_TIMEOUT after NODE_WAIT_MS (the write may
+ * still happen), RC_TOO_LARGE / RC_BAD_INPUT for bad ops.
+ */
+int node_write(struct node *n, uint64_t range_id, const struct node_op *ops,
+	       size_t n_ops, struct err *e);
+
+/* ReadIndex: wait until a read of range_id now would be linearizable. */
+int node_read_barrier(struct node *n, uint64_t range_id, struct err *e);
+
+/* The MVCC table of range_id for reading (after node_read_barrier). */
+int node_get(struct node *n, uint64_t range_id, const void *key, size_t klen,
+	     void **val, size_t *vlen, struct err *e);
+int node_scan(struct node *n, uint64_t range_id, const void *start,
+	      size_t slen, const void *end, size_t elen, size_t limit,
+	      struct mvcc_scan_result *res, struct err *e);
+
+/* ---- inspection ------------------------------------------------------- */
+
+struct node_progress {
+	uint64_t id, match, next;
+};
+
+struct node_range_status {
+	uint64_t range_id;
+	char start[16], end[16];	/* span bytes (NUL-terminated) */
+	size_t start_len, end_len;
+	int role;			/* enum raft_role */
+	uint64_t term, commit, applied, leader;
+	uint64_t snapshot_index, first_index, last_index;
+	uint64_t voters[RAFT_MAX_NODES];
+	size_t n_voters;
+	struct node_progress progress[RAFT_MAX_NODES];	/* leader only */
+	size_t n_progress;
+};
+
+/* Number of ranges and the status of the i-th (as of the last loop turn). */
+size_t node_range_count(struct node *n);
+int node_range_status(struct node *n, size_t i, struct node_range_status *st);
+
+/* Leader of range_id as last seen (RAFT_NONE if unknown) and its address. */
+uint64_t node_leader(struct node *n, uint64_t range_id, const char **addr);
+
+uint64_t node_id(const struct node *n);
+/* Address of member id from the configuration, or NULL. */
+const char *node_member_addr(const struct node *n, uint64_t id);
+
+#endif
