@@ -12,7 +12,7 @@ bats_load_library bats-assert
 
 : "${RANGEDB_BUILDDIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
 : "${RANGEDB_SRCDIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
-PATH="$RANGEDB_BUILDDIR/cmd/tsod:$RANGEDB_BUILDDIR/t/raftsim:$PATH"
+PATH="$RANGEDB_BUILDDIR/cmd/tsod:$RANGEDB_BUILDDIR/cmd/raftd:$RANGEDB_BUILDDIR/cmd/chaos:$RANGEDB_BUILDDIR/t/raftsim:$PATH"
 export PATH RANGEDB_BUILDDIR RANGEDB_SRCDIR
 unset RANGEDB_CONFIG
 
@@ -104,4 +104,133 @@ http() {
 # tools that use doubles lose precision on 64-bit timestamps).
 json_int() {
 	grep -o "\"$1\":-\?[0-9]*" | head -n 1 | cut -d: -f2
+}
+
+# ---- local clusters (contrib/local-cluster) --------------------------------
+#
+# cluster_start DIR [ARGS...] starts tsod + raftd nodes with
+# contrib/local-cluster and records DIR; clusters_stop_all (call it from
+# teardown) stops every recorded cluster by the PIDs in DIR/*.pid, after
+# SIGCONT (a test may have SIGSTOPped a node), whatever happened.
+
+RDB_CLUSTER_LIST="${BATS_FILE_TMPDIR:-/tmp}/cluster-dirs"
+LOCAL_CLUSTER="$RANGEDB_SRCDIR/contrib/local-cluster"
+
+cluster_start() {
+	local dir=$1
+	shift
+	mkdir -p "$dir"
+	grep -qxF "$dir" "$RDB_CLUSTER_LIST" 2>/dev/null ||
+		echo "$dir" >>"$RDB_CLUSTER_LIST"
+	"$LOCAL_CLUSTER" start "$dir" --bin "$RANGEDB_BUILDDIR" "$@" \
+		>"$dir/start.out" 2>&1 3>&- || {
+		echo "# local-cluster start $dir failed:" >&3
+		sed 's/^/#   /' "$dir/start.out" >&3
+		return 1
+	}
+	export RANGEDB_CONFIG="$dir/rangedb.conf"
+}
+
+# cluster_pids DIR: PIDs recorded in DIR/*.pid.
+cluster_pids() {
+	cat "$1"/*.pid 2>/dev/null | grep -E '^[0-9]+$' || true
+}
+
+cluster_stop() {
+	local dir=$1 pid
+	for pid in $(cluster_pids "$dir"); do
+		kill -CONT "$pid" 2>/dev/null || true
+	done
+	"$LOCAL_CLUSTER" stop "$dir" >/dev/null 2>&1 3>&- || true
+	# whatever local-cluster did not recognise as its own still goes
+	for pid in $(cluster_pids "$dir"); do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+}
+
+clusters_stop_all() {
+	[ -f "$RDB_CLUSTER_LIST" ] || return 0
+	local dir
+	while read -r dir; do
+		cluster_stop "$dir"
+	done <"$RDB_CLUSTER_LIST"
+	rm -f "$RDB_CLUSTER_LIST"
+}
+
+# node_addr DIR ID: address of [node.ID] in DIR/rangedb.conf.
+node_addr() {
+	sed -n "/^\[node\.$2\]/,/^\[/s/^address = //p" "$1/rangedb.conf"
+}
+
+# node_ids DIR: every node id of the cluster.
+node_ids() {
+	sed -n 's/^\[node\.\([0-9]*\)\]$/\1/p' "$1/rangedb.conf"
+}
+
+# range_field JSON RANGE FIELD: FIELD ("role", "leader", "applied", ...)
+# of range RANGE in a /status reply (jansson keeps key order: range_id
+# comes first in each range object).
+range_field() {
+	echo "$1" | grep -oE '"(range_id|role|leader|term|commit|applied|snapshot_index)"[[:space:]]*:[[:space:]]*("[a-z_-]*"|[0-9]+)' | tr -d ' \t' |
+		awk -F: -v r="$2" -v f="\"$3\"" '
+			$1 == "\"range_id\"" { cur = $2; next }
+			cur == r && $1 == f { gsub(/"/, "", $2); print $2; exit }'
+}
+
+# leader_id DIR [RANGE]: id of the node that says it leads RANGE (default
+# 2); fails when none does.
+leader_id() {
+	local dir=$1 range=${2:-2} id st
+	for id in $(node_ids "$dir"); do
+		st=$(curl -sS --max-time 1 "http://$(node_addr "$dir" "$id")/status" 2>/dev/null) ||
+			continue
+		if [ "$(range_field "$st" "$range" role)" = leader ]; then
+			echo "$id"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# node_status_field DIR ID RANGE FIELD
+node_status_field() {
+	local st
+	st=$(curl -sS --max-time 1 "http://$(node_addr "$1" "$2")/status") || return 1
+	range_field "$st" "$3" "$4"
+}
+
+# node_pid DIR ID: the pid node ID reports in /status.
+node_pid() {
+	curl -sS --max-time 1 "http://$(node_addr "$1" "$2")/status" | json_int pid
+}
+
+# cluster_caught_up DIR [RANGE]: every running node's applied index on RANGE
+# equals the leader's commit index.
+cluster_caught_up() {
+	local dir=$1 range=${2:-2} leader commit id applied
+	leader=$(leader_id "$dir" "$range") || return 1
+	commit=$(node_status_field "$dir" "$leader" "$range" commit) || return 1
+	[ -n "$commit" ] || return 1
+	for id in $(node_ids "$dir"); do
+		applied=$(node_status_field "$dir" "$id" "$range" applied) || return 1
+		[ "$applied" = "$commit" ] || return 1
+	done
+}
+
+# put_sure DIR KEY VALUE: PUT through any node of the cluster in DIR,
+# following redirects and retrying for up to 10 s (a leader may be
+# changing); fails unless some answer is 204.
+put_sure() {
+	local dir=$1 t=100 id code=
+	while ((t-- > 0)); do
+		for id in $(node_ids "$dir"); do
+			code=$(curl -sS -L --max-time 5 -o /dev/null -w '%{http_code}' \
+				-X PUT --data-binary "$3" \
+				"http://$(node_addr "$dir" "$id")/kv/$2" 2>/dev/null) || true
+			[ "$code" != 204 ] || return 0
+		done
+		sleep 0.1
+	done
+	echo "PUT $2 not acknowledged within 10 s (last answer: ${code:-none})"
+	return 1
 }
