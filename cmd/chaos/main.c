@@ -16,10 +16,13 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "cli.h"
 #include "drill.h"
 #include "err.h"
 #include "log.h"
 #include "util.h"
+
+#define PROG "chaos"
 
 static const char usage_text[] =
 "Usage: chaos [OPTIONS] COMMAND [ARGS]\n"
@@ -46,20 +49,6 @@ static const char usage_text[] =
 "  -V, --version           show the version and exit\n"
 "\n"
 "Exit status: 0 ok, 1 failed, 2 usage, 3 temporary.  See chaos(1).\n";
-
-static void usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "chaos: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see chaos --help)\n");
-}
 
 struct chaos_opts {
 	const char *config;
@@ -92,30 +81,22 @@ static int parse_args(struct chaos_opts *o, int argc, char **argv)
 			if (util_parse_u64(optarg, 1, UINT64_MAX / 2,
 					   &o->range_id, "--range", &e) !=
 			    RC_OK) {
-				usage_error("%s", e.msg);
+				cli_usage_error(PROG, "%s", e.msg);
 				return EXIT_USAGE;
 			}
 			o->range_given = 1;
 			break;
 		case 2: o->restart = 1; break;
 		case 3: o->json = 1; break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return -1;
-		case 'V':
-			printf("chaos (rangedb) %s\n", PACKAGE_VERSION);
-			return -1;
-		case ':':
-			usage_error("option '%s' needs a value",
-				    argv[optind - 1]);
-			return EXIT_USAGE;
 		default:
-			usage_error("unknown option '%s'", argv[optind - 1]);
-			return EXIT_USAGE;
+			/* --help, --version, usage errors: shared (cli.h) */
+			c = cli_common_option(c, PROG, usage_text,
+					      PACKAGE_VERSION, argv);
+			return c == CLI_EXIT_OK ? -1 : EXIT_USAGE;
 		}
 	}
 	if (optind >= argc) {
-		usage_error("no command given (kill-leader, kill-node or "
+		cli_usage_error(PROG, "no command given (kill-leader, kill-node or "
 			    "restart)");
 		return EXIT_USAGE;
 	}
@@ -123,28 +104,28 @@ static int parse_args(struct chaos_opts *o, int argc, char **argv)
 	nargs = argc - optind;
 	if (strcmp(o->command, "kill-leader") == 0) {
 		if (nargs > 0) {
-			usage_error("unexpected argument '%s'", argv[optind]);
+			cli_usage_error(PROG, "unexpected argument '%s'", argv[optind]);
 			return EXIT_USAGE;
 		}
 		return EXIT_OK;
 	}
 	if (strcmp(o->command, "kill-node") != 0 &&
 	    strcmp(o->command, "restart") != 0) {
-		usage_error("unknown command '%s'", o->command);
+		cli_usage_error(PROG, "unknown command '%s'", o->command);
 		return EXIT_USAGE;
 	}
 	if (o->range_given || o->restart) {
-		usage_error("--range and --restart go with kill-leader only");
+		cli_usage_error(PROG, "--range and --restart go with kill-leader only");
 		return EXIT_USAGE;
 	}
 	if (nargs != 1) {
-		usage_error(nargs == 0 ? "%s needs a node id" :
+		cli_usage_error(PROG, nargs == 0 ? "%s needs a node id" :
 			    "%s takes one node id", o->command);
 		return EXIT_USAGE;
 	}
 	if (util_parse_u64(argv[optind], 1, UINT64_MAX / 2, &o->node_id,
 			   "node id", &e) != RC_OK) {
-		usage_error("%s", e.msg);
+		cli_usage_error(PROG, "%s", e.msg);
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
@@ -165,7 +146,7 @@ int main(int argc, char **argv)
 		return rc < 0 ? EXIT_OK : rc;
 	path = cfg_default_path(o.config);
 	if (path == NULL) {
-		usage_error("no config file: give --config FILE or set "
+		cli_usage_error(PROG, "no config file: give --config FILE or set "
 			    "RANGEDB_CONFIG");
 		return EXIT_USAGE;
 	}

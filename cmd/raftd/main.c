@@ -19,6 +19,7 @@
 
 #include "api.h"
 #include "cfg.h"
+#include "cli.h"
 #include "daemon.h"
 #include "err.h"
 #include "log.h"
@@ -105,20 +106,6 @@ struct raftd_settings {
 	size_t n_members;
 };
 
-static void usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "raftd: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'raftd --help' for more information.\n");
-}
-
 /* Parse argv into o; returns -1 to exit 0 (help/version), or an exit code. */
 static int parse_args(struct raftd_opts *o, int argc, char **argv)
 {
@@ -137,7 +124,6 @@ static int parse_args(struct raftd_opts *o, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct err e;
-	uint64_t fd;
 	int c, have_id = 0;
 
 	opterr = 0;
@@ -147,7 +133,7 @@ static int parse_args(struct raftd_opts *o, int argc, char **argv)
 		case 'i':
 			if (util_parse_u64(optarg, 1, INT64_MAX, &o->id, "--id",
 					   &e) != RC_OK) {
-				usage_error("%s", e.msg);
+				cli_usage_error(PROG, "%s", e.msg);
 				return EXIT_USAGE;
 			}
 			have_id = 1;
@@ -160,34 +146,22 @@ static int parse_args(struct raftd_opts *o, int argc, char **argv)
 		case 3: o->flag_vals[F_SNAPSHOT] = optarg; break;
 		case 5: o->flag_vals[F_LOG_LEVEL] = optarg; break;
 		case 6:
-			if (util_parse_u64(optarg, 3, 1024, &fd, "--ready-fd",
-					   &e) != RC_OK) {
-				usage_error("%s", e.msg);
+			if (cli_ready_fd(PROG, optarg, &o->ready_fd) != 0)
 				return EXIT_USAGE;
-			}
-			o->ready_fd = (int)fd;
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return -1;
-		case 'V':
-			printf("raftd (rangedb) %s\n", PACKAGE_VERSION);
-			return -1;
-		case ':':
-			usage_error("option '%s' needs a value",
-				    argv[optind - 1]);
-			return EXIT_USAGE;
 		default:
-			usage_error("unknown option '%s'", argv[optind - 1]);
-			return EXIT_USAGE;
+			/* --help, --version, usage errors: shared (cli.h) */
+			c = cli_common_option(c, PROG, usage_text,
+					      PACKAGE_VERSION, argv);
+			return c == CLI_EXIT_OK ? -1 : EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		usage_error("unexpected argument '%s'", argv[optind]);
+		cli_usage_error(PROG, "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
 	if (!have_id) {
-		usage_error("missing --id N (the node's [node.N] section)");
+		cli_usage_error(PROG, "missing --id N (the node's [node.N] section)");
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;

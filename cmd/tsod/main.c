@@ -16,6 +16,7 @@
 
 #include "api.h"
 #include "cfg.h"
+#include "cli.h"
 #include "daemon.h"
 #include "err.h"
 #include "log.h"
@@ -82,20 +83,6 @@ static uint64_t skewed_clock(void *arg)
 	return ms < 0 ? 0 : (uint64_t)ms;
 }
 
-static void usage_error(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "tsod: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'tsod --help' for more information.\n");
-}
-
 /* Parse argv into o; returns -1 to exit 0 (help/version), or an exit code. */
 static int parse_args(struct tsod_opts *o, int argc, char **argv,
 		      const char **flag_vals)
@@ -114,8 +101,6 @@ static int parse_args(struct tsod_opts *o, int argc, char **argv,
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct err e;
-	uint64_t fd;
 	int c;
 
 	opterr = 0;
@@ -131,29 +116,18 @@ static int parse_args(struct tsod_opts *o, int argc, char **argv,
 		case 6: flag_vals[6] = optarg; break;
 		case 'c': o->config = optarg; break;
 		case 5:
-			if (util_parse_u64(optarg, 3, 1024, &fd, "--ready-fd",
-					   &e) != RC_OK) {
-				usage_error("%s", e.msg);
+			if (cli_ready_fd(PROG, optarg, &o->ready_fd) != 0)
 				return EXIT_USAGE;
-			}
-			o->ready_fd = (int)fd;
 			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return -1;
-		case 'V':
-			printf("tsod (rangedb) %s\n", PACKAGE_VERSION);
-			return -1;
-		case ':':
-			usage_error("option '%s' needs a value", argv[optind - 1]);
-			return EXIT_USAGE;
 		default:
-			usage_error("unknown option '%s'", argv[optind - 1]);
-			return EXIT_USAGE;
+			/* --help, --version, usage errors: shared (cli.h) */
+			c = cli_common_option(c, PROG, usage_text,
+					      PACKAGE_VERSION, argv);
+			return c == CLI_EXIT_OK ? -1 : EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
-		usage_error("unexpected argument '%s'", argv[optind]);
+		cli_usage_error(PROG, "unexpected argument '%s'", argv[optind]);
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
