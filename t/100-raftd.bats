@@ -141,13 +141,16 @@ follower_of() {
 # nodes, following redirects; a key whose write fails is tried again (same
 # value) for up to 2 s, then given up.  Appends "KEY VALUE" to ACKS for
 # every 204: those must never be lost.
+# writer DIR STOPFILE ACKS: write w00001, w00002, ... (retrying each
+# through any node) until STOPFILE exists; log acknowledged writes in ACKS.
 writer() {
-	local dir=$1 count=$2 acks=$3 i j id addrs=() n key code
+	local dir=$1 stop=$2 acks=$3 i j id addrs=() n key code
 	for id in $(node_ids "$dir"); do
 		addrs+=("$(node_addr "$dir" "$id")")
 	done
 	n=${#addrs[@]}
-	for ((i = 1; i <= count; i++)); do
+	for ((i = 1; i <= 99999; i++)); do
+		[ ! -e "$stop" ] || break
 		printf -v key 'w%05d' "$i"
 		for ((j = 0; j < 40; j++)); do
 			code=$(curl -sS -L --max-time 3 -o /dev/null -w '%{http_code}' \
@@ -166,23 +169,25 @@ writer() {
 	cluster_start "$T/loss"
 	local d="$T/loss" round
 	: >"$d/acks"
-	writer "$d" 300 "$d/acks" 3>&- &
+	writer "$d" "$d/stop" "$d/acks" 3>&- &
 	local wpid=$!
 	sleep 0.3
-	# 3 to 5 rounds: at least 3, more while the writer still runs
-	for ((round = 1; round <= 5; round++)); do
-		((round <= 3)) || kill -0 "$wpid" 2>/dev/null || break
+	# ten rounds, as the issue asks, with the writer running throughout
+	for ((round = 1; round <= 10; round++)); do
 		run -0 chaos --config "$d/rangedb.conf" kill-leader --restart
 		echo "round $round: $output"
 		assert_output --regexp 'new leader: node [0-9]+ after [0-9.]+ s'
 		assert_output --partial "caught up"
 		sleep 1		# let the writer make progress between kills
 	done
+	touch "$d/stop"
 	wait "$wpid"
 	local n_acks
 	n_acks=$(wc -l <"$d/acks")
-	echo "acknowledged writes: $n_acks of 300, $((round - 1)) leaders killed"
-	((n_acks >= 250)) || { echo "too few writes acknowledged"; false; }
+	echo "acknowledged writes: $n_acks, $((round - 1)) leaders killed"
+	# the writer must have got through between the kills, or this
+	# proves nothing
+	((n_acks >= 50)) || { echo "too few writes acknowledged"; false; }
 	wait_until 15 cluster_caught_up "$d"
 	# every acknowledged key with its value, through every node
 	local id lost
