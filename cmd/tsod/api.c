@@ -42,9 +42,6 @@ struct tsod_api {
 static int ts_count(const struct tsod_api *a, const struct http_req *req,
 		    uint64_t *count, struct err *e)
 {
-	char what[64];
-
-	snprintf(what, sizeof(what), "count");
 	if (strcmp(req->method, "GET") == 0) {
 		const char *q = http_req_query(req, "count");
 
@@ -52,7 +49,7 @@ static int ts_count(const struct tsod_api *a, const struct http_req *req,
 			*count = 1;
 			return RC_OK;
 		}
-		return util_parse_u64(q, 1, a->max_count, count, what, e);
+		return util_parse_u64(q, 1, a->max_count, count, "count", e);
 	}
 	/* POST: a JSON object whose only field is "count". */
 	{
