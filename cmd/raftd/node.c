@@ -18,11 +18,16 @@
  *	"rdbsnap1" (8 bytes) | n * ( BE32 klen | key | BE32 vlen | value |
  *	                             BE64 ts )
  *
- * i.e. every key's newest visible version (mvcc_scan at ts UINT64_MAX,
- * paged).  Older versions and tombstones are not kept: the KV API reads
- * only at the latest timestamp, so an image of the visible state is the
- * whole state it can observe.  Installing one replaces the range's MVCC
- * table (file removed and recreated) and sets the applied index in one
+ * i.e. every key's newest visible version at the snapshot index I: an
+ * mvcc_scan (paged) at T(I), the timestamp of the last command applied at
+ * or before I.  It is built off the loop by the snapshot thread while the
+ * loop goes on applying (commands after I carry timestamps above T(I), so
+ * they are invisible to that scan); the loop then compacts the log to I
+ * and persists the snapshot, unless the range installed a leader's
+ * snapshot meanwhile.  Older versions and tombstones are not kept: the KV
+ * API reads only at the latest timestamp, so an image of the visible state
+ * is the whole state it can observe.  Installing one replaces the range's
+ * MVCC table (file removed and recreated) and sets the applied index in one
  * transaction; a crash half way is redone at start-up from the stored
  * snapshot (applied < snapshot index).
  *
@@ -58,6 +63,7 @@
 #define SNAP_PAGE	1000
 #define INBOX_MAX_MSGS	65536		/* messages queued for the loop */
 #define CHECKPOINT_MS	60000
+#define APPLY_TRIES	20		/* apply attempts lost to deadlocks */
 #define SWEEP_GRACE_MS	1000		/* waiters dropped this long after
 					 * their deadline */
 #define N_RANGES	2
@@ -94,8 +100,14 @@ struct range {
 	uint64_t voters[RAFT_MAX_NODES];
 	size_t n_voters;
 	uint64_t generation;
+	uint64_t snap_gen;		/* +1 at each install; written under
+					 * mvcc_lock held for writing */
 
 	/* loop only */
+	uint64_t applied_ts;		/* T(applied): newest command ts applied
+					 * (or in the installed image); 0 none */
+	int snap_busy;			/* a snapshot build is queued/running */
+	uint64_t snap_retry_ms;		/* after a failed build: not before */
 	struct raft_ready rd;
 	int in_ready;
 	struct req *props, *props_tail;	/* by index */
@@ -105,6 +117,23 @@ struct range {
 
 	/* under node.st_mu */
 	struct node_range_status st;
+};
+
+/*
+ * A snapshot build handed by the loop to the snapshot thread: the image of
+ * rg at applied index `index` is the MVCC state read at ts (see
+ * range_maybe_compact).  Results go back to the loop through node.snap_done.
+ */
+struct snapjob {
+	struct range *rg;
+	uint64_t index, term, ts;	/* I, term(I), T(I) */
+	uint64_t gen;			/* rg->snap_gen when queued */
+	void *data;			/* the image (result) */
+	size_t len;
+	uint64_t build_ms;		/* how long the build took */
+	int rc;
+	struct err err;
+	struct snapjob *next;
 };
 
 struct node {
@@ -131,6 +160,12 @@ struct node {
 	struct raft_msg *inbox;
 	size_t inbox_n, inbox_cap;
 	struct req *reqs, *reqs_tail;
+
+	pthread_t snapper;		/* builds snapshot images */
+	int snapper_started;
+	pthread_cond_t snap_cv;		/* snapper wake-up (with mu) */
+	struct snapjob *snap_todo;	/* under mu: for the snapper */
+	struct snapjob *snap_done;	/* under mu: for the loop */
 
 	pthread_mutex_t st_mu;		/* ranges[].st */
 
@@ -514,9 +549,27 @@ static int buf_add(struct buf *b, const void *data, size_t len)
 	return RC_OK;
 }
 
-/* Serialize rg's visible MVCC state (the loop is the only writer). */
-static int snap_build(struct range *rg, void **out, size_t *len,
-		      struct err *e)
+static int node_stopping(struct node *n)
+{
+	int stop;
+
+	pthread_mutex_lock(&n->mu);
+	stop = n->stop;
+	pthread_mutex_unlock(&n->mu);
+	return stop;
+}
+
+/*
+ * Snapshot thread: serialize rg's visible MVCC state at ts (the state at
+ * the applied index whose last command had timestamp ts; 0: no command,
+ * an empty table).  The loop keeps applying meanwhile, but only versions
+ * above ts.  mvcc_lock is held for reading one page at a time, so an
+ * install waits for at most one page; RC_CONFLICT when an install replaced
+ * the table since gen (the image would be of the wrong table),
+ * RC_UNAVAILABLE when the node is stopping.
+ */
+static int snap_build(struct node *n, struct range *rg, uint64_t ts,
+		      uint64_t gen, void **out, size_t *len, struct err *e)
 {
 	struct mvcc_scan_result res;
 	struct buf b = { NULL, 0, 0 };
@@ -528,9 +581,22 @@ static int snap_build(struct range *rg, void **out, size_t *len,
 	memset(&res, 0, sizeof(res));
 	if (buf_add(&b, SNAP_MAGIC, 8) != RC_OK)
 		goto nomem;
-	for (;;) {
-		rc = mvcc_scan(rg->mvcc, NULL, start, slen, NULL, 0,
-			       UINT64_MAX, SNAP_PAGE, &res, e);
+	while (ts != 0) {
+		if (node_stopping(n)) {
+			rc = err_set(e, RC_UNAVAILABLE, "raftd is shutting "
+				     "down");
+		} else {
+			pthread_rwlock_rdlock(&rg->mvcc_lock);
+			if (rg->snap_gen != gen || rg->mvcc == NULL)
+				rc = err_set(e, RC_CONFLICT, "range %" PRIu64
+					     " installed a snapshot meanwhile",
+					     rg->id);
+			else
+				rc = mvcc_scan(rg->mvcc, NULL, start, slen,
+					       NULL, 0, ts, SNAP_PAGE, &res,
+					       e);
+			pthread_rwlock_unlock(&rg->mvcc_lock);
+		}
 		free(start);
 		start = NULL;
 		if (rc != RC_OK) {
@@ -599,6 +665,23 @@ static int snap_check(const unsigned char *p, size_t len, struct err *e)
 	return RC_OK;
 }
 
+/* The newest version's ts in checked snapshot data (0 when empty). */
+static uint64_t snap_max_ts(const unsigned char *p, size_t len)
+{
+	uint64_t max = 0, ts;
+	size_t off = 8;
+
+	while (len > 0 && off < len) {
+		off += 4 + (size_t)get_be32(p + off);
+		off += 4 + (size_t)get_be32(p + off);
+		ts = get_be64(p + off);
+		off += 8;
+		if (ts > max)
+			max = ts;
+	}
+	return max;
+}
+
 /*
  * Replace rg's MVCC table by the image in data and set the applied index
  * to index, in one transaction (after the table file is recreated).
@@ -613,6 +696,7 @@ static int snap_install(struct node *n, struct range *rg, uint64_t index,
 	if ((rc = snap_check(p, len, e)) != RC_OK)
 		return rc;
 	pthread_rwlock_wrlock(&rg->mvcc_lock);
+	rg->snap_gen++;		/* builds of the old table are void */
 	mvcc_close(rg->mvcc, NULL);
 	rg->mvcc = NULL;
 	rc = bdb_db_remove(n->env, NULL, rg->name, e);
@@ -648,6 +732,8 @@ out:
 	if (txn != NULL)
 		bdb_txn_abort(txn, NULL);
 	pthread_rwlock_unlock(&rg->mvcc_lock);
+	if (rc == RC_OK)
+		rg->applied_ts = snap_max_ts(p, len);
 	if (rc == RC_OK && len > 0) {
 		metrics_counter_inc(n->m_snapshots_installed);
 		log_info("msg=\"snapshot installed\" range=%" PRIu64
@@ -656,31 +742,137 @@ out:
 	return rc;
 }
 
-/* Compact rg's log into a snapshot when enough was applied since. */
-static int range_maybe_compact(struct node *n, struct range *rg,
-			       struct err *e)
+static void snapjob_free(struct snapjob *j)
 {
+	if (j == NULL)
+		return;
+	free(j->data);
+	free(j);
+}
+
+/* The snapshot thread: build queued images, post them to the loop. */
+static void *snap_main(void *arg)
+{
+	struct node *n = arg;
+	struct snapjob *j;
+
+	pthread_mutex_lock(&n->mu);
+	for (;;) {
+		while (!n->stop && n->snap_todo == NULL)
+			pthread_cond_wait(&n->snap_cv, &n->mu);
+		if (n->stop)
+			break;
+		j = n->snap_todo;
+		n->snap_todo = j->next;
+		j->next = NULL;
+		pthread_mutex_unlock(&n->mu);
+		err_clear(&j->err);
+		j->build_ms = util_mono_ms();
+		j->rc = snap_build(n, j->rg, j->ts, j->gen, &j->data, &j->len,
+				   &j->err);
+		j->build_ms = util_mono_ms() - j->build_ms;
+		pthread_mutex_lock(&n->mu);
+		j->next = n->snap_done;
+		n->snap_done = j;
+		pthread_cond_signal(&n->cv);
+	}
+	pthread_mutex_unlock(&n->mu);
+	return NULL;
+}
+
+/*
+ * Loop side: once enough was applied past the last snapshot, queue a
+ * build of the image at the applied index I for the snapshot thread.
+ * Every command carries the leader's HLC timestamp and timestamps increase
+ * along the log, so the state at I is the MVCC table read at T(I), the
+ * timestamp of the last command applied at or before I, whatever the loop
+ * applies after I meanwhile.  One build per range at a time.
+ */
+static int range_maybe_compact(struct node *n, struct range *rg,
+			       uint64_t now, struct err *e)
+{
+	const struct raft_entry *en;
 	struct raft_status st;
-	void *data = NULL;
-	size_t len = 0;
+	struct snapjob *j, **pp;
+
+	if (rg->snap_busy || now < rg->snap_retry_ms)
+		return RC_OK;
+	raft_status(rg->raft, &st);
+	if (st.applied < st.snapshot_index + n->snapshot_entries ||
+	    st.applied <= st.snapshot_index)
+		return RC_OK;
+	en = raft_entry_at(rg->raft, st.applied);
+	if (en == NULL)
+		return RC_OK;	/* not in memory: nothing to compact */
+	j = calloc(1, sizeof(*j));
+	if (j == NULL) {
+		rg->snap_retry_ms = now + 1000;
+		return err_set(e, RC_NOMEM, "out of memory");
+	}
+	j->rg = rg;
+	j->index = st.applied;
+	j->term = en->term;
+	j->ts = rg->applied_ts;
+	j->gen = rg->snap_gen;
+	pthread_mutex_lock(&n->mu);
+	for (pp = &n->snap_todo; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = j;
+	pthread_cond_signal(&n->snap_cv);
+	pthread_mutex_unlock(&n->mu);
+	rg->snap_busy = 1;
+	return RC_OK;
+}
+
+/*
+ * Loop side: a build finished.  Compact the log to it and persist it,
+ * unless the range moved past it meanwhile (a snapshot from the leader was
+ * installed, or the log was compacted at or past its index).
+ */
+static int range_snap_done(struct node *n, struct snapjob *j, uint64_t now,
+			   struct err *e)
+{
+	struct range *rg = j->rg;
+	const struct raft_entry *en;
+	struct raft_status st;
+	uint64_t t0, t1;
 	int rc;
 
-	raft_status(rg->raft, &st);
-	if (st.applied < st.snapshot_index + n->snapshot_entries)
+	rg->snap_busy = 0;
+	if (j->rc == RC_CONFLICT && j->gen != rg->snap_gen) {
+		log_info("msg=\"snapshot build dropped\" range=%" PRIu64
+			 " index=%" PRIu64 " reason=\"%s\"", rg->id, j->index,
+			 j->err.msg);
 		return RC_OK;
-	if ((rc = snap_build(rg, &data, &len, e)) != RC_OK)
-		return rc;
-	rc = raft_compact(rg->raft, st.applied, data, len, e);
-	free(data);
+	}
+	if (j->rc != RC_OK) {
+		rg->snap_retry_ms = now + 1000;
+		*e = j->err;
+		return j->rc;
+	}
+	raft_status(rg->raft, &st);
+	en = raft_entry_at(rg->raft, j->index);
+	if (j->gen != rg->snap_gen || st.snapshot_index >= j->index ||
+	    st.applied < j->index || en == NULL || en->term != j->term) {
+		log_info("msg=\"snapshot build dropped\" range=%" PRIu64
+			 " index=%" PRIu64 " reason=\"the range moved past "
+			 "it\"", rg->id, j->index);
+		return RC_OK;
+	}
+	t0 = util_mono_ms();
+	rc = raft_compact(rg->raft, j->index, j->data, j->len, e);
 	if (rc != RC_OK)
 		return rc;
+	t1 = util_mono_ms();
 	rc = raftstore_save(n->rs, NULL, rg->id, NULL, NULL, 0,
 			    raft_snapshot_get(rg->raft), e);
 	if (rc != RC_OK)
 		return rc;
 	metrics_counter_inc(n->m_snapshots);
 	log_info("msg=\"log compacted\" range=%" PRIu64 " index=%" PRIu64
-		 " bytes=%zu", rg->id, st.applied, len);
+		 " bytes=%zu build_ms=%" PRIu64 " compact_ms=%" PRIu64
+		 " save_ms=%" PRIu64, rg->id, j->index, j->len, j->build_ms,
+		 t1 - t0, util_mono_ms() - t1);
 	return RC_OK;
 }
 
@@ -770,8 +962,14 @@ static void node_fatal(struct node *n, const struct err *e)
 	kill(getpid(), SIGTERM);
 }
 
-/* Apply rd.committed of rg in one transaction; complete proposals. */
-static int range_apply(struct node *n, struct range *rg, struct err *e)
+/*
+ * One attempt at writing rd.committed of rg and the applied index in one
+ * transaction (the caller holds mvcc_lock for reading).  RC_CONFLICT when
+ * Berkeley DB chose this transaction as a deadlock victim (e.g. against
+ * the snapshot thread's or an API thread's scan): nothing was written.
+ */
+static int range_apply_once(struct node *n, struct range *rg, int log_bad,
+			    struct err *e)
 {
 	const struct raft_ready *rd = &rg->rd;
 	struct bdb_txn *txn = NULL;
@@ -779,11 +977,8 @@ static int range_apply(struct node *n, struct range *rg, struct err *e)
 	uint64_t last;
 	int rc;
 
-	if (rd->n_committed == 0)
-		return RC_OK;
-	pthread_rwlock_rdlock(&rg->mvcc_lock);
 	if ((rc = bdb_txn_begin(n->env, BDB_TXN_NOSYNC, &txn, e)) != RC_OK)
-		goto out;
+		return rc;
 	for (size_t i = 0; i < rd->n_committed; i++) {
 		const struct raft_entry *en = &rd->committed[i];
 
@@ -791,9 +986,11 @@ static int range_apply(struct node *n, struct range *rg, struct err *e)
 			continue;
 		rc = cmd_apply(rg, txn, en->data, en->len, &ce);
 		if (rc == RC_CORRUPT) {
-			log_error("msg=\"skipping a command that does not "
-				  "decode\" range=%" PRIu64 " index=%" PRIu64
-				  " error=\"%s\"", rg->id, en->index, ce.msg);
+			if (log_bad)
+				log_error("msg=\"skipping a command that does "
+					  "not decode\" range=%" PRIu64
+					  " index=%" PRIu64 " error=\"%s\"",
+					  rg->id, en->index, ce.msg);
 		} else if (rc != RC_OK) {
 			*e = ce;
 			goto out;
@@ -807,9 +1004,38 @@ static int range_apply(struct node *n, struct range *rg, struct err *e)
 out:
 	if (txn != NULL)
 		bdb_txn_abort(txn, NULL);
+	return rc;
+}
+
+/*
+ * Apply rd.committed of rg in one transaction; complete proposals.  A
+ * transaction lost to a deadlock is retried (re-applying is idempotent).
+ */
+static int range_apply(struct node *n, struct range *rg, struct err *e)
+{
+	const struct raft_ready *rd = &rg->rd;
+	int rc, tries = 0;
+
+	if (rd->n_committed == 0)
+		return RC_OK;
+	pthread_rwlock_rdlock(&rg->mvcc_lock);
+	while ((rc = range_apply_once(n, rg, tries == 0, e)) == RC_CONFLICT &&
+	       ++tries < APPLY_TRIES)
+		log_debug("msg=\"apply lost a deadlock; retrying\" range=%"
+			  PRIu64 " try=%d", rg->id, tries);
 	pthread_rwlock_unlock(&rg->mvcc_lock);
 	if (rc != RC_OK)
 		return rc;
+	for (size_t i = 0; i < rd->n_committed; i++) {
+		const struct raft_entry *en = &rd->committed[i];
+		uint64_t ts;
+
+		if (en->type != RAFT_ENTRY_NORMAL)
+			continue;
+		ts = cmd_ts(en->data, en->len);
+		if (ts > rg->applied_ts)
+			rg->applied_ts = ts;
+	}
 	metrics_counter_add(n->m_commits, rd->n_committed);
 	/* proposals: in index order, as are the entries */
 	for (size_t i = 0; i < rd->n_committed; i++) {
@@ -1101,6 +1327,7 @@ static void *loop_main(void *arg)
 	struct raft_msg *msgs = NULL;
 	size_t n_msgs, cap_msgs = 0;
 	struct req *reqs;
+	struct snapjob *done;
 	struct err e;
 
 	now = util_mono_ms();
@@ -1110,7 +1337,8 @@ static void *loop_main(void *arg)
 		struct timespec ts;
 
 		pthread_mutex_lock(&n->mu);
-		while (!n->stop && n->inbox_n == 0 && n->reqs == NULL) {
+		while (!n->stop && n->inbox_n == 0 && n->reqs == NULL &&
+		       n->snap_done == NULL) {
 			now = util_mono_ms();
 			if (now >= next_tick)
 				break;
@@ -1169,8 +1397,23 @@ static void *loop_main(void *arg)
 			node_fatal(n, &e);
 			break;
 		}
+		pthread_mutex_lock(&n->mu);
+		done = n->snap_done;
+		n->snap_done = NULL;
+		pthread_mutex_unlock(&n->mu);
+		while (done != NULL) {
+			struct snapjob *j = done;
+
+			done = j->next;
+			if (range_snap_done(n, j, now, &e) != RC_OK)
+				log_error("msg=\"cannot compact the log\" "
+					  "range=%" PRIu64 " index=%" PRIu64
+					  " error=\"%s\"", j->rg->id,
+					  j->index, e.msg);
+			snapjob_free(j);
+		}
 		for (size_t i = 0; i < n->n_ranges; i++)
-			if (range_maybe_compact(n, &n->ranges[i], &e) !=
+			if (range_maybe_compact(n, &n->ranges[i], now, &e) !=
 			    RC_OK)
 				log_error("msg=\"cannot compact the log\" "
 					  "range=%" PRIu64 " error=\"%s\"",
@@ -1511,8 +1754,33 @@ static int node_recover(struct node *n, const uint64_t *ids, size_t n_ids,
 			if (rc == RC_OK)
 				st.applied = st.snap.index;
 		}
+		if (rc == RC_OK && st.has_snapshot) {
+			/* T(applied): the image, then commands up to it */
+			uint64_t ts;
+
+			if (snap_check(st.snap.data, st.snap.len, e) !=
+			    RC_OK) {
+				rc = err_prefix(e, "stored snapshot");
+			} else {
+				ts = snap_max_ts(st.snap.data, st.snap.len);
+				if (ts > rg->applied_ts)
+					rg->applied_ts = ts;
+			}
+		}
 		if (rc == RC_OK)
+			for (size_t k = 0; k < st.n; k++) {
+				uint64_t ts = cmd_ts(st.ents[k].data,
+						     st.ents[k].len);
+
+				if (st.ents[k].index <= st.applied &&
+				    st.ents[k].type == RAFT_ENTRY_NORMAL &&
+				    ts > rg->applied_ts)
+					rg->applied_ts = ts;
+			}
+		if (rc == RC_OK) {
+			hlc_floor(&n->hlc, rg->applied_ts);
 			rc = range_raft_new(n, rg, st.applied, e);
+		}
 		if (rc == RC_OK)
 			rc = raft_restore(rg->raft, &st.hs, st.has_snapshot ?
 					  &st.snap : NULL, st.ents, st.n, e);
@@ -1567,6 +1835,7 @@ int node_open(struct node **out, const struct node_opts *o, struct err *e)
 		pthread_cond_init(&n->cv, &ca);
 		pthread_condattr_destroy(&ca);
 	}
+	pthread_cond_init(&n->snap_cv, NULL);
 	hlc_init(&n->hlc, 0, NULL, NULL);
 	for (size_t i = 0; i < o->n_members; i++) {
 		n->members[i].id = o->members[i].id;
@@ -1610,6 +1879,11 @@ int node_open(struct node **out, const struct node_opts *o, struct err *e)
 	for (size_t i = 0; i < n->n_ranges; i++)
 		n->ranges[i].last_role = -1;
 	publish_status(n);
+	if (pthread_create(&n->snapper, NULL, snap_main, n) != 0) {
+		rc = err_set(e, RC_NOMEM, "cannot start the snapshot thread");
+		goto fail;
+	}
+	n->snapper_started = 1;
 	if (pthread_create(&n->loop, NULL, loop_main, n) != 0) {
 		rc = err_set(e, RC_NOMEM, "cannot start the raft loop");
 		goto fail;
@@ -1632,9 +1906,24 @@ void node_close(struct node *n)
 	if (!n->stop)
 		n->stop = 1;
 	pthread_cond_signal(&n->cv);
+	pthread_cond_signal(&n->snap_cv);
 	pthread_mutex_unlock(&n->mu);
 	if (n->loop_started)
 		pthread_join(n->loop, NULL);
+	if (n->snapper_started)
+		pthread_join(n->snapper, NULL);
+	while (n->snap_todo != NULL) {
+		struct snapjob *j = n->snap_todo;
+
+		n->snap_todo = j->next;
+		snapjob_free(j);
+	}
+	while (n->snap_done != NULL) {
+		struct snapjob *j = n->snap_done;
+
+		n->snap_done = j->next;
+		snapjob_free(j);
+	}
 	transport_free(n->tp);
 	/* nobody else runs now: fail what is left */
 	while (n->reqs != NULL) {
@@ -1664,6 +1953,7 @@ void node_close(struct node *n)
 	pthread_mutex_destroy(&n->mu);
 	pthread_mutex_destroy(&n->st_mu);
 	pthread_cond_destroy(&n->cv);
+	pthread_cond_destroy(&n->snap_cv);
 	free(n);
 }
 

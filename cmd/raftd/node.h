@@ -15,7 +15,10 @@
  *     committed entries (one bdb txn per range: MVCC writes and the applied
  *     index together), completes waiters and calls raft_advance;
  *   - compacts a range's log into a snapshot of its MVCC table once more
- *     than snapshot_entries entries are applied past the last snapshot.
+ *     than snapshot_entries entries are applied past the last snapshot;
+ *     the image is built by a second thread (the snapshot thread) reading
+ *     the table at the applied index's timestamp, so the loop does not
+ *     stall while it is copied.
  *
  * Guarantees: node_write() returns RC_OK only once its command is committed
  * and applied on this node; node_read_barrier() returns RC_OK only once this
