@@ -691,6 +691,85 @@ int mvcc_scan(struct mvcc *m, struct bdb_txn *txn, const void *start,
 	return rc;
 }
 
+/* ---- clearing a span ------------------------------------------------- */
+
+int mvcc_clear(struct mvcc *m, struct bdb_txn *txn, const void *start,
+	       size_t slen, const void *end, size_t elen, uint64_t *removed,
+	       struct err *e)
+{
+	unsigned char *seek = NULL, *stop = NULL;
+	size_t seeklen = 0, stoplen = 0, plen;
+	uint64_t ts, count = 0;
+	DBC *c = NULL;
+	DBT k, v;
+	int ret, rc = RC_OK;
+
+	if (removed != NULL)
+		*removed = 0;
+	if (m == NULL || txn == NULL)
+		return err_set(e, RC_BAD_INPUT, "mvcc_clear needs a table and "
+			       "a transaction");
+	if ((start == NULL && slen != 0) || (end == NULL && elen != 0))
+		return err_set(e, RC_BAD_INPUT, "key is NULL but has a length");
+	seeklen = mvcc_prefix_len(start, slen);
+	seek = malloc(seeklen);
+	if (elen > 0) {
+		stoplen = mvcc_prefix_len(end, elen);
+		stop = malloc(stoplen);
+	}
+	if (seek == NULL || (elen > 0 && stop == NULL)) {
+		rc = mvcc_nomem(m, e);
+		goto out;
+	}
+	mvcc_put_prefix(seek, start, slen);
+	if (stop != NULL)
+		mvcc_put_prefix(stop, end, elen);
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.flags = DB_DBT_REALLOC;
+	v.flags = DB_DBT_REALLOC | DB_DBT_PARTIAL;
+	v.dlen = 0;
+	ret = m->db->cursor(m->db, bdb_txn_handle(txn), &c, 0);
+	if (ret != 0) {
+		c = NULL;
+		rc = mvcc_dberr(m, e, ret, "open a cursor on");
+		goto out_dbt;
+	}
+	if (mvcc_dbt_load(&k, seek, seeklen) != 0) {
+		rc = mvcc_nomem(m, e);
+		goto out_dbt;
+	}
+	ret = c->get(c, &k, &v, DB_SET_RANGE);
+	while (ret == 0) {
+		if (mvcc_parse(k.data, k.size, &plen, &ts) != 0) {
+			rc = mvcc_corrupt(m, e, "bad key encoding");
+			goto out_dbt;
+		}
+		if (stop != NULL && mvcc_cmp(k.data, plen, stop, stoplen) >= 0)
+			break;
+		if ((ret = c->del(c, 0)) != 0)
+			break;
+		count++;
+		ret = c->get(c, &k, &v, DB_NEXT);
+	}
+	if (ret != 0 && ret != DB_NOTFOUND)
+		rc = mvcc_dberr(m, e, ret, "clear a span of");
+out_dbt:
+	if (c != NULL) {
+		ret = c->close(c);
+		if (ret != 0 && rc == RC_OK)
+			rc = mvcc_dberr(m, e, ret, "close a cursor on");
+	}
+	free(k.data);
+	free(v.data);
+out:
+	free(seek);
+	free(stop);
+	if (rc == RC_OK && removed != NULL)
+		*removed = count;
+	return rc;
+}
+
 /* ---- garbage collection ----------------------------------------------- */
 
 struct mvcc_gc_state {

@@ -119,6 +119,17 @@ void mvcc_scan_result_release(struct mvcc_scan_result *res);
 
 /* ---- garbage collection and statistics -------------------------------- */
 
+/*
+ * Remove every stored version (values, tombstones, intents) of every key in
+ * [start, end) -- end NULL/empty: to the end of the table -- in txn
+ * (required: the removal is atomic with the caller's other writes).  Used when a
+ * range hands part of its span to another range (split).  *removed (may be
+ * NULL) counts the versions removed.
+ */
+int mvcc_clear(struct mvcc *m, struct bdb_txn *txn, const void *start,
+	       size_t slen, const void *end, size_t elen, uint64_t *removed,
+	       struct err *e);
+
 struct mvcc_gc_stats {
 	uint64_t keys;			/* distinct user keys seen */
 	uint64_t versions;		/* versions seen */

@@ -1330,6 +1330,51 @@ static void test_crash_recovery(void **state)
 	assert_true(acked_total >= 50);
 }
 
+/* mvcc_clear removes every version of keys in [start, end), nothing else. */
+static void test_clear_span(void **state)
+{
+	struct fx *f = *state;
+	static const char *const keys[] = { "a", "b", "b\x01", "c", "cz", "d" };
+	struct mvcc_scan_result res;
+	struct bdb_txn *txn = NULL;
+	uint64_t removed = 0;
+	struct err e;
+
+	for (size_t i = 0; i < 6; i++) {
+		put_s(f->m, NULL, keys[i], 10, "v1");
+		put_s(f->m, NULL, keys[i], 20, "v2");
+	}
+	del_s(f->m, NULL, "c", 30);
+	/* a NUL inside a key sorts between "b" and "b\x01" */
+	assert_int_equal(mvcc_put(f->m, NULL, "b\0x", 3, 10, "z", 1, &e),
+			 RC_OK);
+	assert_int_equal(mvcc_clear(f->m, NULL, "b", 1, "d", 1, NULL, &e),
+			 RC_BAD_INPUT);
+	assert_int_equal(bdb_txn_begin(f->env, 0, &txn, &e), RC_OK);
+	assert_int_equal(mvcc_clear(f->m, txn, "b", 1, "cz", 2, &removed, &e),
+			 RC_OK);
+	/* b x2, b\0x x1, b\x01 x2, c x3 */
+	assert_int_equal(removed, 8);
+	assert_int_equal(bdb_txn_commit(txn, &e), RC_OK);
+	assert_int_equal(mvcc_scan(f->m, NULL, NULL, 0, NULL, 0, UINT64_MAX, 100,
+				   &res, &e), RC_OK);
+	assert_int_equal(res.n, 3);
+	assert_memory_equal(res.items[0].key, "a", 1);
+	assert_memory_equal(res.items[1].key, "cz", 2);
+	assert_memory_equal(res.items[2].key, "d", 1);
+	mvcc_scan_result_release(&res);
+	/* to the end of the table; then nothing is left at any timestamp */
+	assert_int_equal(bdb_txn_begin(f->env, 0, &txn, &e), RC_OK);
+	assert_int_equal(mvcc_clear(f->m, txn, "c", 1, NULL, 0, &removed, &e),
+			 RC_OK);
+	assert_int_equal(removed, 4);
+	assert_int_equal(bdb_txn_commit(txn, &e), RC_OK);
+	assert_int_equal(mvcc_scan(f->m, NULL, NULL, 0, NULL, 0, 15, 100, &res,
+				   &e), RC_OK);
+	assert_int_equal(res.n, 1);
+	mvcc_scan_result_release(&res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1360,6 +1405,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_deadlock_conflict, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clear_span, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_crash_recovery, setup_dir,
 						teardown),
 	};
