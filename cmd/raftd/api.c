@@ -20,6 +20,7 @@
 #include "log.h"
 #include "raft.h"
 #include "raftwire.h"
+#include "shard.h"
 #include "transport.h"
 #include "util.h"
 
@@ -35,64 +36,6 @@ struct raftd_api {
 };
 
 /* ---- helpers ------------------------------------------------------------ */
-
-static int utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = s[i];
-		size_t k;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			if (c == 0)
-				return 0;	/* jansson strings: no NUL */
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			k = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			k = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			k = 3;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if (n - i <= k)
-			return 0;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + j] & 0x3f);
-		}
-		if ((k == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff)))
-		    || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
-}
-
-/* obj[name] = bytes as a string, or obj[name_b64] = base64 if not UTF-8. */
-static int set_bytes(json_t *obj, const char *name, const void *p, size_t n)
-{
-	char b64name[64], *b64 = NULL;
-	size_t b64len;
-
-	if (utf8_valid(p, n))
-		return json_object_set_new(obj, name, json_stringn(p, n));
-	if (raftwire_base64_encode(p, n, &b64, &b64len, NULL) != RC_OK)
-		return -1;
-	snprintf(b64name, sizeof(b64name), "%s_b64", name);
-	json_object_set_new(obj, b64name, json_stringn(b64, b64len));
-	free(b64);
-	return 0;
-}
 
 static void url_escape(char *dst, size_t cap, const char *s)
 {
@@ -115,6 +58,39 @@ static void url_escape(char *dst, size_t cap, const char *s)
 	dst[o] = '\0';
 }
 
+/* Query parameter name (text) or name_b64 (base64) as bytes; absent: 0. */
+static int query_bytes(const struct http_req *req, const char *name,
+		       void **p, size_t *n, struct err *e)
+{
+	char b64name[32];
+	const char *v = http_req_query(req, name), *b;
+
+	snprintf(b64name, sizeof(b64name), "%s_b64", name);
+	b = http_req_query(req, b64name);
+	*p = NULL;
+	*n = 0;
+	if (v != NULL && b != NULL)
+		return err_set(e, RC_BAD_INPUT, "give '%s' or '%s', not both",
+			       name, b64name);
+	if (v != NULL) {
+		*n = strlen(v);
+		*p = malloc(*n + 1);
+		if (*p == NULL)
+			return err_set(e, RC_NOMEM, "out of memory");
+		memcpy(*p, v, *n + 1);
+	} else if (b != NULL) {
+		if (raftwire_base64_decode(b, strlen(b), p, n, e) != RC_OK)
+			return err_prefix(e, "parameter '%s'", b64name);
+	}
+	if (*n > MVCC_KEY_MAX) {
+		free(*p);
+		*p = NULL;
+		return err_set(e, RC_TOO_LARGE, "parameter '%s' is over the "
+			       "key limit of %u bytes", name, MVCC_KEY_MAX);
+	}
+	return RC_OK;
+}
+
 static void observe(struct raftd_api *a, uint64_t t0)
 {
 	metrics_histogram_observe(a->latency,
@@ -122,27 +98,33 @@ static void observe(struct raftd_api *a, uint64_t t0)
 }
 
 /*
- * Answer a request this node cannot serve because it does not lead range
- * 2: 307 to the leader, or 503 when no leader is known.
+ * Answer a request this node cannot serve because it does not lead
+ * range_id: 307 to the leader (same path and query), or 503 when no
+ * leader is known.
  */
 static void redirect(struct raftd_api *a, const struct http_req *req,
-		     struct http_resp *resp)
+		     struct http_resp *resp, uint64_t range_id)
 {
 	const char *addr = NULL;
 	uint64_t self = node_id(a->node);
-	uint64_t leader = node_leader(a->node, NODE_DATA_RANGE, &addr);
+	uint64_t leader = node_leader(a->node, range_id, &addr);
 	char query[1200] = "", msg[ERR_MSG_MAX];
 	json_t *j;
 
 	if (leader == RAFT_NONE || leader == self || addr == NULL) {
-		http_resp_error(resp, RC_UNAVAILABLE, "no leader for range %d "
-				"yet; retry", NODE_DATA_RANGE);
+		http_resp_error(resp, RC_UNAVAILABLE, "no leader for range %"
+				PRIu64 " yet; retry", range_id);
 		return;
 	}
-	if (strcmp(req->method, "GET") == 0 && strcmp(req->path, "/kv") == 0) {
-		static const char *const names[] = { "start", "end", "limit" };
+	if (strcmp(req->method, "GET") == 0 && (strcmp(req->path, "/kv") == 0 ||
+						strncmp(req->path, "/meta/",
+							6) == 0)) {
+		static const char *const names[] = {
+			"start", "end", "limit", "key", "key_b64", "start_b64",
+			"end_b64"
+		};
 
-		for (size_t i = 0; i < 3; i++) {
+		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 			const char *v = http_req_query(req, names[i]);
 			char esc[380];
 			size_t len = strlen(query);
@@ -160,11 +142,12 @@ static void redirect(struct raftd_api *a, const struct http_req *req,
 		resp->location[0] = '\0';	/* too long: body names it */
 	}
 	snprintf(msg, sizeof(msg), "node %" PRIu64 " is not the leader of "
-		 "range %d; the leader is node %" PRIu64 " at %s", self,
-		 NODE_DATA_RANGE, leader, addr);
-	j = json_pack("{s:{s:s, s:s, s:I, s:s}}", "error", "code",
+		 "range %" PRIu64 "; the leader is node %" PRIu64 " at %s",
+		 self, range_id, leader, addr);
+	j = json_pack("{s:{s:s, s:s, s:I, s:s, s:I}}", "error", "code",
 		      rc_name(RC_NOT_LEADER), "message", msg, "leader",
-		      (json_int_t)leader, "leader_addr", addr);
+		      (json_int_t)leader, "leader_addr", addr, "range_id",
+		      (json_int_t)range_id);
 	if (j == NULL) {
 		http_resp_error(resp, RC_NOMEM, "out of memory");
 		return;
@@ -172,31 +155,81 @@ static void redirect(struct raftd_api *a, const struct http_req *req,
 	http_resp_json(resp, 307, j);
 }
 
-/* 1 (and the answer is written) when this node does not lead range 2. */
+/* 1 (and the answer is written) when this node does not lead range_id. */
 static int not_leader(struct raftd_api *a, const struct http_req *req,
-		      struct http_resp *resp)
+		      struct http_resp *resp, uint64_t range_id)
 {
-	if (node_leader(a->node, NODE_DATA_RANGE, NULL) == node_id(a->node))
+	if (node_leader(a->node, range_id, NULL) == node_id(a->node))
 		return 0;
-	redirect(a, req, resp);
+	redirect(a, req, resp, range_id);
 	return 1;
+}
+
+/* 421 range_moved: this node has no range holding the key. */
+static void range_moved(struct raftd_api *a, struct http_resp *resp,
+			const char *why)
+{
+	json_t *j = json_pack("{s:{s:s, s:s}}", "error", "code",
+			      rc_name(RC_RANGE_MOVED), "message", why);
+
+	(void)a;
+	if (j == NULL) {
+		http_resp_error(resp, RC_NOMEM, "out of memory");
+		return;
+	}
+	http_resp_json(resp, rc_http_status(RC_RANGE_MOVED), j);
+}
+
+/*
+ * The range for key on this node, led here: 0 and the answer written
+ * (400 reserved key, 421 no such range here, 307 to the leader) if not.
+ */
+static uint64_t route(struct raftd_api *a, const struct http_req *req,
+		      struct http_resp *resp, const void *key, size_t klen)
+{
+	uint64_t id;
+
+	if (klen > 0 && ((const unsigned char *)key)[0] < 0x02) {
+		http_resp_error(resp, RC_BAD_INPUT, "keys starting with byte "
+				"0x01 or 0x00 are reserved for range metadata");
+		return 0;
+	}
+	if (klen == 0) {
+		key = "\x02";
+		klen = 1;
+	}
+	id = node_locate(a->node, key, klen);
+	if (id == 0) {
+		range_moved(a, resp, "no range on this node holds the key; "
+			    "look it up with GET /meta/locate");
+		return 0;
+	}
+	if (not_leader(a, req, resp, id))
+		return 0;
+	node_count_request(a->node, id);
+	return id;
 }
 
 /* An error from the node: not_leader becomes a redirect. */
 static void node_error(struct raftd_api *a, const struct http_req *req,
-		       struct http_resp *resp, const struct err *e)
+		       struct http_resp *resp, const struct err *e,
+		       uint64_t range_id)
 {
 	if (e->code == RC_NOT_LEADER) {
 		const char *addr;
-		uint64_t l = node_leader(a->node, NODE_DATA_RANGE, &addr);
+		uint64_t l = node_leader(a->node, range_id, &addr);
 
 		if (l != RAFT_NONE && l != node_id(a->node)) {
-			redirect(a, req, resp);
+			redirect(a, req, resp, range_id);
 			return;
 		}
 		http_resp_error(resp, RC_UNAVAILABLE, "%s; no leader for "
-				"range %d yet; retry", e->msg,
-				NODE_DATA_RANGE);
+				"range %" PRIu64 " yet; retry", e->msg,
+				range_id);
+		return;
+	}
+	if (e->code == RC_RANGE_MOVED) {
+		range_moved(a, resp, e->msg);
 		return;
 	}
 	http_resp_err(resp, e);
@@ -224,7 +257,7 @@ static void handle_kv_get(const struct http_req *req, struct http_resp *resp,
 			  void *arg)
 {
 	struct raftd_api *a = arg;
-	uint64_t t0 = util_mono_ns();
+	uint64_t t0 = util_mono_ns(), id;
 	const char *key;
 	size_t klen, vlen;
 	void *val = NULL;
@@ -235,17 +268,17 @@ static void handle_kv_get(const struct http_req *req, struct http_resp *resp,
 		http_resp_err(resp, &e);
 		return;
 	}
-	if (not_leader(a, req, resp))
+	if ((id = route(a, req, resp, key, klen)) == 0)
 		return;
-	if (node_read_barrier(a->node, NODE_DATA_RANGE, &e) != RC_OK) {
-		node_error(a, req, resp, &e);
+	if (node_read_barrier(a->node, id, &e) != RC_OK) {
+		node_error(a, req, resp, &e, id);
 		return;
 	}
-	rc = node_get(a->node, NODE_DATA_RANGE, key, klen, &val, &vlen, &e);
+	rc = node_get(a->node, id, key, klen, &val, &vlen, &e);
 	if (rc == RC_NOT_FOUND) {
 		http_resp_error(resp, RC_NOT_FOUND, "no key '%s'", key);
 	} else if (rc != RC_OK) {
-		http_resp_err(resp, &e);
+		node_error(a, req, resp, &e, id);
 	} else {
 		resp->status = 200;
 		resp->body = val;
@@ -255,11 +288,33 @@ static void handle_kv_get(const struct http_req *req, struct http_resp *resp,
 	observe(a, t0);
 }
 
+/*
+ * node_write to the range of ops[0]'s key; when a split moved the key
+ * meanwhile (RC_RANGE_MOVED), route once more and retry once.
+ */
+static int write_routed(struct raftd_api *a, const struct http_req *req,
+			struct http_resp *resp, uint64_t id,
+			const struct node_op *ops, size_t n_ops)
+{
+	struct err e;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (node_write(a->node, id, ops, n_ops, NULL, &e) == RC_OK)
+			return 1;
+		if (e.code != RC_RANGE_MOVED || attempt == 1)
+			break;
+		if ((id = route(a, req, resp, ops[0].key, ops[0].klen)) == 0)
+			return 0;
+	}
+	node_error(a, req, resp, &e, id);
+	return 0;
+}
+
 static void handle_kv_write(const struct http_req *req,
 			    struct http_resp *resp, void *arg)
 {
 	struct raftd_api *a = arg;
-	uint64_t t0 = util_mono_ns();
+	uint64_t t0 = util_mono_ns(), id;
 	struct node_op op;
 	struct err e;
 
@@ -268,7 +323,7 @@ static void handle_kv_write(const struct http_req *req,
 		http_resp_err(resp, &e);
 		return;
 	}
-	if (not_leader(a, req, resp))
+	if ((id = route(a, req, resp, op.key, op.klen)) == 0)
 		return;
 	if (strcmp(req->method, "PUT") == 0) {
 		op.kind = NODE_OP_PUT;
@@ -277,10 +332,8 @@ static void handle_kv_write(const struct http_req *req,
 	} else {
 		op.kind = NODE_OP_DELETE;
 	}
-	if (node_write(a->node, NODE_DATA_RANGE, &op, 1, &e) != RC_OK) {
-		node_error(a, req, resp, &e);
+	if (!write_routed(a, req, resp, id, &op, 1))
 		return;
-	}
 	resp->status = 204;
 	observe(a, t0);
 }
@@ -289,32 +342,37 @@ static void handle_kv_scan(const struct http_req *req, struct http_resp *resp,
 			   void *arg)
 {
 	struct raftd_api *a = arg;
-	uint64_t t0 = util_mono_ns(), limit = RAFTD_API_DEFAULT_LIMIT;
-	const char *start = http_req_query(req, "start");
-	const char *end = http_req_query(req, "end");
+	uint64_t t0 = util_mono_ns(), limit = RAFTD_API_DEFAULT_LIMIT, id;
 	const char *lim = http_req_query(req, "limit");
 	struct mvcc_scan_result res;
-	json_t *j, *kvs;
+	void *start = NULL, *end = NULL;
+	size_t slen = 0, elen = 0;
+	json_t *j = NULL, *kvs = NULL;
 	struct err e;
+	int rc;
 
+	memset(&res, 0, sizeof(res));
 	if (lim != NULL && lim[0] != '\0' &&
 	    util_parse_u64(lim, 1, RAFTD_API_MAX_LIMIT, &limit, "limit",
 			   &e) != RC_OK) {
 		http_resp_err(resp, &e);
 		return;
 	}
-	if (not_leader(a, req, resp))
-		return;
-	if (node_read_barrier(a->node, NODE_DATA_RANGE, &e) != RC_OK) {
-		node_error(a, req, resp, &e);
-		return;
-	}
-	if (node_scan(a->node, NODE_DATA_RANGE, start,
-		      start ? strlen(start) : 0, end, end ? strlen(end) : 0,
-		      (size_t)limit, &res, &e) != RC_OK) {
-		mvcc_scan_result_release(&res);
+	if ((rc = query_bytes(req, "start", &start, &slen, &e)) != RC_OK ||
+	    (rc = query_bytes(req, "end", &end, &elen, &e)) != RC_OK) {
 		http_resp_err(resp, &e);
-		return;
+		goto out;
+	}
+	if ((id = route(a, req, resp, start, slen)) == 0)
+		goto out;
+	if (node_read_barrier(a->node, id, &e) != RC_OK) {
+		node_error(a, req, resp, &e, id);
+		goto out;
+	}
+	if (node_scan(a->node, id, start, slen, end, elen, (size_t)limit,
+		      &res, &e) != RC_OK) {
+		node_error(a, req, resp, &e, id);
+		goto out;
 	}
 	kvs = json_array();
 	j = json_object();
@@ -324,24 +382,31 @@ static void handle_kv_scan(const struct http_req *req, struct http_resp *resp,
 		json_t *kv = json_object();
 
 		if (kv == NULL || json_array_append_new(kvs, kv) != 0 ||
-		    set_bytes(kv, "key", res.items[i].key,
-			      res.items[i].klen) != 0 ||
-		    set_bytes(kv, "value", res.items[i].val,
-			      res.items[i].vlen) != 0)
+		    desc_bytes_set(kv, "key", res.items[i].key,
+				   res.items[i].klen) != 0 ||
+		    desc_bytes_set(kv, "value", res.items[i].val,
+				   res.items[i].vlen) != 0)
 			goto nomem;
 	}
 	json_object_set_new(j, "kvs", kvs);
 	kvs = NULL;
 	json_object_set_new(j, "more", json_boolean(res.more));
-	mvcc_scan_result_release(&res);
+	if (res.more && desc_bytes_set(j, "resume", res.resume_key,
+				       res.resume_klen) != 0)
+		goto nomem;
+	json_object_set_new(j, "range_id", json_integer((json_int_t)id));
 	http_resp_json(resp, 200, j);
+	j = NULL;
 	observe(a, t0);
-	return;
+	goto out;
 nomem:
+	http_resp_error(resp, RC_NOMEM, "out of memory");
+out:
 	json_decref(kvs);
 	json_decref(j);
 	mvcc_scan_result_release(&res);
-	http_resp_error(resp, RC_NOMEM, "out of memory");
+	free(start);
+	free(end);
 }
 
 /* Bytes of field name (a string) or name_b64 (base64); *p malloc'd. */
@@ -394,6 +459,7 @@ static void handle_kv_batch(const struct http_req *req,
 	struct raftd_api *a = arg;
 	uint64_t t0 = util_mono_ns();
 	struct node_op *wops = NULL;
+	uint64_t id;
 	void **keys = NULL, **vals = NULL;
 	size_t *klens = NULL, n_ops = 0, n_w = 0, n_r = 0, i;
 	int *kinds = NULL;
@@ -468,16 +534,24 @@ static void handle_kv_batch(const struct http_req *req,
 		wops[n_w].vlen = vlen;
 		n_w++;
 	}
-	if (not_leader(a, req, resp))
+	if ((id = route(a, req, resp, keys[0], klens[0])) == 0)
 		goto out;
-	if (n_w > 0) {
-		if (node_write(a->node, NODE_DATA_RANGE, wops, n_w, &e) !=
-		    RC_OK) {
-			node_error(a, req, resp, &e);
-			goto out;
+	for (i = 1; i < n_ops; i++) {
+		uint64_t other = node_locate(a->node, keys[i], klens[i]);
+
+		if (other != id) {
+			err_set(&e, RC_BAD_INPUT, "ops[%zu]: its key is in "
+				"range %" PRIu64 ", ops[0]'s in range %" PRIu64
+				"; a batch is atomic within one range only", i,
+				other, id);
+			goto error;
 		}
-	} else if (node_read_barrier(a->node, NODE_DATA_RANGE, &e) != RC_OK) {
-		node_error(a, req, resp, &e);
+	}
+	if (n_w > 0) {
+		if (!write_routed(a, req, resp, id, wops, n_w))
+			goto out;
+	} else if (node_read_barrier(a->node, id, &e) != RC_OK) {
+		node_error(a, req, resp, &e, id);
 		goto out;
 	}
 	results = json_array();
@@ -499,14 +573,14 @@ static void handle_kv_batch(const struct http_req *req,
 			json_object_set_new(r, "ok", json_true());
 			continue;
 		}
-		rc = node_get(a->node, NODE_DATA_RANGE, keys[i], klens[i],
-			      &val, &vlen, &e);
+		rc = node_get(a->node, id, keys[i], klens[i], &val, &vlen,
+			      &e);
 		if (rc == RC_NOT_FOUND) {
 			json_object_set_new(r, "found", json_false());
 		} else if (rc != RC_OK) {
 			goto error;
 		} else {
-			rc = set_bytes(r, "value", val, vlen);
+			rc = desc_bytes_set(r, "value", val, vlen);
 			free(val);
 			if (rc != 0) {
 				err_set(&e, RC_NOMEM, "out of memory");
@@ -577,13 +651,6 @@ static void handle_raft(const struct http_req *req, struct http_resp *resp,
 
 /* ---- status and metrics ------------------------------------------------ */
 
-static json_t *span_string(const char *p, size_t n)
-{
-	json_t *s = json_stringn(p, n);
-
-	return s != NULL ? s : json_string("?");
-}
-
 static void handle_status(const struct http_req *req, struct http_resp *resp,
 			  void *arg)
 {
@@ -599,8 +666,10 @@ static void handle_status(const struct http_req *req, struct http_resp *resp,
 		struct node_range_status st;
 		json_t *r, *voters, *prog = NULL;
 		const char *laddr;
+		struct desc d;
 
-		if (node_range_status(a->node, i, &st) != RC_OK)
+		if (node_range_status(a->node, i, &st) != RC_OK ||
+		    node_range_desc(a->node, st.range_id, &d, NULL) != RC_OK)
 			continue;
 		laddr = st.leader ? node_member_addr(a->node, st.leader) :
 			NULL;
@@ -611,11 +680,9 @@ static void handle_status(const struct http_req *req, struct http_resp *resp,
 			json_array_append_new(voters,
 					      json_integer((json_int_t)
 							   st.voters[k]));
-		r = json_pack("{s:I, s:o, s:o, s:s, s:I, s:I, s:I, s:I, "
-			      "s:o, s:o, s:I}",
+		r = json_pack("{s:I, s:s, s:I, s:I, s:I, s:I, "
+			      "s:o, s:o, s:I, s:I, s:I, s:I, s:f, s:O}",
 			      "range_id", (json_int_t)st.range_id,
-			      "start", span_string(st.start, st.start_len),
-			      "end", span_string(st.end, st.end_len),
 			      "role", raft_role_name(st.role),
 			      "term", (json_int_t)st.term,
 			      "commit", (json_int_t)st.commit,
@@ -624,8 +691,14 @@ static void handle_status(const struct http_req *req, struct http_resp *resp,
 			      "leader_addr", laddr ? json_string(laddr) :
 			      json_null(),
 			      "voters", voters,
-			      "snapshot_index", (json_int_t)st.snapshot_index);
-		if (r == NULL || json_array_append_new(ranges, r) != 0)
+			      "snapshot_index", (json_int_t)st.snapshot_index,
+			      "generation", (json_int_t)d.generation,
+			      "size_bytes", (json_int_t)st.size_bytes,
+			      "keys", (json_int_t)st.keys,
+			      "qps", st.qps, "replicas", voters);
+		if (r == NULL || json_array_append_new(ranges, r) != 0 ||
+		    desc_bytes_set(r, "start", d.start, d.start_len) != 0 ||
+		    desc_bytes_set(r, "end", d.end, d.end_len) != 0)
 			goto nomem;
 		if (st.role != RAFT_LEADER)
 			continue;
@@ -647,10 +720,11 @@ static void handle_status(const struct http_req *req, struct http_resp *resp,
 					  (json_int_t)st.progress[k].next));
 		}
 	}
-	j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:o}",
+	j = json_pack("{s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:o}",
 		      "service", "raftd", "version", a->version,
 		      "node", (json_int_t)self,
 		      "pid", (json_int_t)getpid(),
+		      "time_ms", (json_int_t)util_wall_ms(),
 		      "uptime_s", (json_int_t)((util_mono_ms() - a->started_ms)
 					       / 1000),
 		      "address", a->address, "ranges", ranges);
@@ -681,6 +755,261 @@ static void handle_metrics(const struct http_req *req, struct http_resp *resp,
 	resp->body = text;
 	resp->body_len = len;
 	resp->content_type = METRICS_CONTENT_TYPE;
+}
+
+/* ---- meta and admin ----------------------------------------------------- */
+
+/* 1 (answer written) unless this node leads meta and it is readable. */
+static int meta_unreadable(struct raftd_api *a, const struct http_req *req,
+			   struct http_resp *resp)
+{
+	struct err e;
+
+	if (not_leader(a, req, resp, NODE_META_RANGE))
+		return 1;
+	if (node_read_barrier(a->node, NODE_META_RANGE, &e) != RC_OK) {
+		node_error(a, req, resp, &e, NODE_META_RANGE);
+		return 1;
+	}
+	return 0;
+}
+
+static void handle_meta_ranges(const struct http_req *req,
+			       struct http_resp *resp, void *arg)
+{
+	struct raftd_api *a = arg;
+	const char *lim = http_req_query(req, "limit");
+	uint64_t limit = RAFTD_API_MAX_LIMIT;
+	void *start = NULL;
+	size_t slen = 0;
+	json_t *out = NULL, *rs;
+	struct err e;
+
+	if ((lim != NULL && lim[0] != '\0' &&
+	     util_parse_u64(lim, 1, RAFTD_API_MAX_LIMIT, &limit, "limit",
+			    &e) != RC_OK) ||
+	    query_bytes(req, "start", &start, &slen, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	if (meta_unreadable(a, req, resp))
+		goto out;
+	if (shard_meta_scan(a->node, slen ? start : NULL, slen,
+			    (size_t)limit, &out, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		goto out;
+	}
+	rs = json_object_get(out, "ranges");
+	if (json_is_true(json_object_get(out, "more")) &&
+	    json_array_size(rs) > 0) {
+		struct desc last;
+
+		if (desc_from_json(json_array_get(rs, json_array_size(rs) - 1),
+				   &last, &e) == RC_OK)
+			desc_bytes_set(out, "resume", last.end, last.end_len);
+	}
+	http_resp_json(resp, 200, out);
+out:
+	free(start);
+}
+
+static void handle_meta_locate(const struct http_req *req,
+			       struct http_resp *resp, void *arg)
+{
+	struct raftd_api *a = arg;
+	void *key = NULL;
+	size_t klen = 0;
+	const char *addr = NULL;
+	uint64_t leader;
+	struct desc d;
+	json_t *j;
+	struct err e;
+
+	if (query_bytes(req, "key", &key, &klen, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	if (key == NULL) {
+		http_resp_error(resp, RC_BAD_INPUT, "missing parameter 'key' "
+				"(or 'key_b64')");
+		return;
+	}
+	if (meta_unreadable(a, req, resp))
+		goto out;
+	if (shard_meta_locate(a->node, key, klen, &d, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		goto out;
+	}
+	leader = node_leader(a->node, d.range_id, &addr);
+	j = json_pack("{s:o, s:o, s:o}", "range", desc_to_json(&d),
+		      "leader", leader ? json_integer((json_int_t)leader) :
+		      json_null(), "leader_addr", addr ? json_string(addr) :
+		      json_null());
+	if (j == NULL)
+		http_resp_error(resp, RC_NOMEM, "out of memory");
+	else
+		http_resp_json(resp, 200, j);
+out:
+	free(key);
+}
+
+static void handle_meta_nodes(const struct http_req *req,
+			      struct http_resp *resp, void *arg)
+{
+	struct raftd_api *a = arg;
+	uint64_t ids[NODE_MAX_PEERS];
+	size_t n = node_member_ids(a->node, ids, NODE_MAX_PEERS);
+	json_t *arr = json_array(), *j;
+
+	(void)req;
+	for (size_t i = 0; arr != NULL && i < n; i++)
+		json_array_append_new(arr, json_pack("{s:I, s:s}", "id",
+			(json_int_t)ids[i], "address",
+			node_member_addr(a->node, ids[i])));
+	j = arr ? json_pack("{s:o}", "nodes", arr) : NULL;
+	if (j == NULL)
+		http_resp_error(resp, RC_NOMEM, "out of memory");
+	else
+		http_resp_json(resp, 200, j);
+}
+
+/* POST /meta/descriptor (from other nodes): write it into meta. */
+static void handle_meta_descriptor(const struct http_req *req,
+				   struct http_resp *resp, void *arg)
+{
+	struct raftd_api *a = arg;
+	struct desc d;
+	struct err e;
+
+	if (desc_from_json(req->json, &d, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	if (not_leader(a, req, resp, NODE_META_RANGE))
+		return;
+	if (shard_meta_put(a->node, &d, &e) != RC_OK) {
+		node_error(a, req, resp, &e, NODE_META_RANGE);
+		return;
+	}
+	resp->status = 204;
+}
+
+/* POST /meta/alloc-range-id (from other nodes): a new range id. */
+static void handle_meta_alloc(const struct http_req *req,
+			      struct http_resp *resp, void *arg)
+{
+	struct raftd_api *a = arg;
+	uint64_t id;
+	struct err e;
+
+	if (not_leader(a, req, resp, NODE_META_RANGE))
+		return;
+	if (shard_alloc_range_id(a->node, &id, &e) != RC_OK) {
+		node_error(a, req, resp, &e, NODE_META_RANGE);
+		return;
+	}
+	http_resp_json(resp, 200, json_pack("{s:I}", "range_id",
+					    (json_int_t)id));
+}
+
+/* The "range_id" of an admin request that this node must lead. */
+static uint64_t admin_range(struct raftd_api *a, const struct http_req *req,
+			    struct http_resp *resp)
+{
+	struct desc d;
+	uint64_t id;
+	struct err e;
+
+	if (jx_get_u64(req->json, "range_id", &id, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return 0;
+	}
+	if (node_range_desc(a->node, id, &d, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return 0;
+	}
+	if (not_leader(a, req, resp, id))
+		return 0;
+	return id;
+}
+
+static void handle_admin_split(const struct http_req *req,
+			       struct http_resp *resp, void *arg)
+{
+	struct raftd_api *a = arg;
+	struct desc l, r;
+	void *key = NULL;
+	size_t klen = 0;
+	uint64_t id;
+	json_t *j;
+	struct err e;
+	int rc;
+
+	rc = desc_bytes_get(req->json, "key", &key, &klen, &e);
+	if (rc != RC_OK && rc != RC_NOT_FOUND) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	if (key != NULL && klen == 0) {
+		http_resp_error(resp, RC_BAD_INPUT, "field 'key' is empty; "
+				"omit it to split at the median");
+		goto out;
+	}
+	if ((id = admin_range(a, req, resp)) == 0)
+		goto out;
+	if (shard_split(a->node, id, key, klen, &l, &r, &e) != RC_OK) {
+		node_error(a, req, resp, &e, id);
+		goto out;
+	}
+	j = json_pack("{s:o, s:o}", "left", desc_to_json(&l), "right",
+		      desc_to_json(&r));
+	if (j == NULL)
+		http_resp_error(resp, RC_NOMEM, "out of memory");
+	else
+		http_resp_json(resp, 200, j);
+out:
+	free(key);
+}
+
+static void handle_admin_transfer(const struct http_req *req,
+				  struct http_resp *resp, void *arg)
+{
+	struct raftd_api *a = arg;
+	uint64_t id, to, deadline;
+	struct desc d;
+	struct err e;
+
+	if (jx_get_u64(req->json, "node", &to, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	if ((id = admin_range(a, req, resp)) == 0)
+		return;
+	if (node_range_desc(a->node, id, &d, &e) != RC_OK ||
+	    !desc_has_replica(&d, to)) {
+		http_resp_error(resp, RC_BAD_INPUT, "node %" PRIu64 " has no "
+				"replica of range %" PRIu64, to, id);
+		return;
+	}
+	if (to != node_id(a->node) &&
+	    node_transfer_leader(a->node, id, to, &e) != RC_OK) {
+		node_error(a, req, resp, &e, id);
+		return;
+	}
+	deadline = util_mono_ms() + NODE_WAIT_MS;
+	while (node_leader(a->node, id, NULL) != to) {
+		if (util_mono_ms() >= deadline) {
+			http_resp_error(resp, RC_TIMEOUT, "node %" PRIu64
+					" did not take over range %" PRIu64
+					" within %d ms; retry", to, id,
+					NODE_WAIT_MS);
+			return;
+		}
+		usleep(20000);
+	}
+	http_resp_json(resp, 200, json_pack("{s:I, s:I}", "range_id",
+					    (json_int_t)id, "leader",
+					    (json_int_t)to));
 }
 
 /* ---- start / stop ------------------------------------------------------ */
@@ -726,6 +1055,15 @@ int raftd_api_start(struct raftd_api **out, struct node *n,
 	R("POST", "/kv/batch", HTTP_JSON_BODY, RAFTD_API_MAX_BATCH,
 	  handle_kv_batch);
 	R("POST", "/raft", HTTP_JSON_BODY, RAFTD_API_MAX_RAFT, handle_raft);
+	R("GET", "/meta/ranges", 0, 0, handle_meta_ranges);
+	R("GET", "/meta/locate", 0, 0, handle_meta_locate);
+	R("GET", "/meta/nodes", 0, 0, handle_meta_nodes);
+	R("POST", "/meta/descriptor", HTTP_JSON_BODY, 65536,
+	  handle_meta_descriptor);
+	R("POST", "/meta/alloc-range-id", 0, 0, handle_meta_alloc);
+	R("POST", "/admin/split", HTTP_JSON_BODY, 65536, handle_admin_split);
+	R("POST", "/admin/transfer-leader", HTTP_JSON_BODY, 4096,
+	  handle_admin_transfer);
 	R("GET", "/status", 0, 0, handle_status);
 	R("GET", "/metrics", 0, 0, handle_metrics);
 #undef R

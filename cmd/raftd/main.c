@@ -25,6 +25,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "node.h"
+#include "shard.h"
 #include "util.h"
 
 #define PROG "raftd"
@@ -48,6 +49,13 @@ static const char usage_text[] =
 "                             (default 1s)\n"
 "      --snapshot-entries N   compact a range's log into a snapshot after\n"
 "                             N applied entries (default 10000)\n"
+"      --split-bytes SIZE     split a range once its live data passes SIZE\n"
+"                             (default 64MiB)\n"
+"      --split-qps N          split a range that serves N requests/s or\n"
+"                             more ... (default 10000)\n"
+"      --split-qps-duration DUR\n"
+"                             ... for this long (default 60s)\n"
+"      --auto-split BOOL      split ranges automatically (default true)\n"
 "      --log-level LEVEL      debug, info, warn or error (default info)\n"
 "      --ready-fd FD          once serving, write \"ready ADDR\" to FD and\n"
 "                             close it\n"
@@ -55,11 +63,14 @@ static const char usage_text[] =
 "  -V, --version              show the version and exit\n"
 "\n"
 "Endpoints: PUT/GET/DELETE /kv/KEY, GET /kv?start=&end=&limit=,\n"
-"POST /kv/batch, POST /raft, GET /status, GET /metrics.  See raftd(8).\n";
+"POST /kv/batch, GET /meta/ranges, GET /meta/locate?key=, POST\n"
+"/admin/split, POST /admin/transfer-leader, POST /raft, GET /status,\n"
+"GET /metrics.  See raftd(8).\n";
 
 /* Keys of [raftd]; the flags of the same name override them. */
 static const char *const raftd_keys[] = {
 	"heartbeat", "election_timeout", "snapshot_entries", "log_level",
+	"split_bytes", "split_qps", "split_qps_duration", "auto_split",
 	NULL
 };
 
@@ -82,6 +93,7 @@ static const struct cfg_schema raftd_schema[] = {
 /* Flags that become config values: index into flag_vals. */
 enum {
 	F_HEARTBEAT, F_ELECTION, F_SNAPSHOT, F_LOG_LEVEL,
+	F_SPLIT_BYTES, F_SPLIT_QPS, F_SPLIT_QPS_DUR, F_AUTO_SPLIT,
 	F_LISTEN, F_DATA, F__COUNT
 };
 
@@ -102,6 +114,10 @@ struct raftd_settings {
 	int64_t heartbeat_ms;
 	int64_t election_ms;
 	int64_t snapshot_entries;
+	uint64_t split_bytes;
+	int64_t split_qps;
+	int64_t split_qps_ms;
+	int auto_split;
 	struct node_member members[NODE_MAX_PEERS];
 	size_t n_members;
 };
@@ -118,6 +134,10 @@ static int parse_args(struct raftd_opts *o, int argc, char **argv)
 		{ "election-timeout", required_argument, NULL, 2 },
 		{ "snapshot-entries", required_argument, NULL, 3 },
 		{ "log-level", required_argument, NULL, 5 },
+		{ "split-bytes", required_argument, NULL, 7 },
+		{ "split-qps", required_argument, NULL, 8 },
+		{ "split-qps-duration", required_argument, NULL, 9 },
+		{ "auto-split", required_argument, NULL, 10 },
 		{ "ready-fd", required_argument, NULL, 6 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -145,6 +165,10 @@ static int parse_args(struct raftd_opts *o, int argc, char **argv)
 		case 2: o->flag_vals[F_ELECTION] = optarg; break;
 		case 3: o->flag_vals[F_SNAPSHOT] = optarg; break;
 		case 5: o->flag_vals[F_LOG_LEVEL] = optarg; break;
+		case 7: o->flag_vals[F_SPLIT_BYTES] = optarg; break;
+		case 8: o->flag_vals[F_SPLIT_QPS] = optarg; break;
+		case 9: o->flag_vals[F_SPLIT_QPS_DUR] = optarg; break;
+		case 10: o->flag_vals[F_AUTO_SPLIT] = optarg; break;
 		case 6:
 			if (cli_ready_fd(PROG, optarg, &o->ready_fd) != 0)
 				return EXIT_USAGE;
@@ -173,7 +197,8 @@ static int load_config(struct raftd_opts *o, struct raftd_settings *s,
 {
 	static const char *const names[F__COUNT] = {
 		"heartbeat", "election_timeout", "snapshot_entries",
-		"log_level", "listen", "data"
+		"log_level", "split_bytes", "split_qps", "split_qps_duration",
+		"auto_split", "listen", "data"
 	};
 	int rc;
 
@@ -284,6 +309,25 @@ static int read_settings(struct raftd_opts *o, struct raftd_settings *s,
 			 &s->snapshot_entries, e);
 	if (rc != RC_OK && rc != RC_NOT_FOUND)
 		return rc;
+	s->split_bytes = (uint64_t)64 << 20;
+	rc = cfg_get_size(cfg, "raftd", "split_bytes", 1, UINT64_C(1) << 40,
+			  &s->split_bytes, e);
+	if (rc != RC_OK && rc != RC_NOT_FOUND)
+		return rc;
+	s->split_qps = 10000;
+	rc = cfg_get_int(cfg, "raftd", "split_qps", 1, INT32_MAX,
+			 &s->split_qps, e);
+	if (rc != RC_OK && rc != RC_NOT_FOUND)
+		return rc;
+	s->split_qps_ms = 60000;
+	rc = cfg_get_duration_ms(cfg, "raftd", "split_qps_duration", 1,
+				 INT32_MAX, &s->split_qps_ms, e);
+	if (rc != RC_OK && rc != RC_NOT_FOUND)
+		return rc;
+	s->auto_split = 1;
+	rc = cfg_get_bool(cfg, "raftd", "auto_split", &s->auto_split, e);
+	if (rc != RC_OK && rc != RC_NOT_FOUND)
+		return rc;
 	return RC_OK;
 }
 
@@ -295,6 +339,8 @@ static int run(struct raftd_opts *o, const struct raftd_settings *s,
 	struct metrics *reg = NULL;
 	struct node *node = NULL;
 	struct raftd_api *api = NULL;
+	struct shard_opts so;
+	struct shard *shard = NULL;
 	char addr[300];
 	int lock_fd = -1, rc, sig;
 
@@ -314,6 +360,7 @@ static int run(struct raftd_opts *o, const struct raftd_settings *s,
 	no.heartbeat_ms = (unsigned)s->heartbeat_ms;
 	no.election_ticks = (unsigned)(s->election_ms / s->heartbeat_ms);
 	no.snapshot_entries = (uint64_t)s->snapshot_entries;
+	no.split_qps = (double)s->split_qps;
 	no.reg = reg;
 	if ((rc = node_open(&node, &no, e)) != RC_OK)
 		goto out;
@@ -323,6 +370,13 @@ static int run(struct raftd_opts *o, const struct raftd_settings *s,
 	ao.version = PACKAGE_VERSION;
 	ao.reg = reg;
 	if ((rc = raftd_api_start(&api, node, &ao, e)) != RC_OK)
+		goto out;
+	memset(&so, 0, sizeof(so));
+	so.auto_split = s->auto_split;
+	so.split_bytes = s->split_bytes;
+	so.split_qps = (double)s->split_qps;
+	so.split_qps_ms = (uint64_t)s->split_qps_ms;
+	if ((rc = shard_start(&shard, node, &so, e)) != RC_OK)
 		goto out;
 	{
 		const char *colon = strrchr(s->listen, ':');
@@ -345,6 +399,7 @@ static int run(struct raftd_opts *o, const struct raftd_settings *s,
 	}
 	log_info("msg=\"shutting down\" signal=%d", sig);
 out:
+	shard_stop(shard);
 	raftd_api_stop(api);
 	node_close(node);
 	metrics_free(reg);

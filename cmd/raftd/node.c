@@ -66,9 +66,25 @@
 #define APPLY_TRIES	20		/* apply attempts lost to deadlocks */
 #define SWEEP_GRACE_MS	1000		/* waiters dropped this long after
 					 * their deadline */
-#define N_RANGES	2
+#define STATS_MS	1000		/* load statistics period */
+#define COUNT_MS	10000		/* recount a written range's size */
+#define QPS_ALPHA	0.1		/* per STATS_MS: ~10 s average */
 
-enum req_kind { REQ_PROPOSE = 1, REQ_READ };
+enum req_kind { REQ_PROPOSE = 1, REQ_READ, REQ_TRANSFER };
+
+/* The verdict of one applied entry, for its proposer. */
+struct apply_res {
+	int rc;			/* RC_OK or a deterministic refusal */
+	uint64_t result;	/* NODE_OP_INCR's new value */
+	char msg[160];
+};
+
+/* A split applied in the current apply transaction (loop only). */
+struct split_done {
+	uint64_t new_id;
+	uint64_t moved_bytes, moved_keys;
+	struct split_done *next;
+};
 
 /* One proposal or read request, shared by an API thread and the loop. */
 struct req {
@@ -80,9 +96,11 @@ struct req {
 	uint64_t ctx;		/* REQ_READ: raft_read_index context */
 	uint64_t read_index;	/* REQ_READ: 0 until raft answered */
 	uint64_t deadline_ms;	/* monotonic */
+	uint64_t to;		/* REQ_TRANSFER: the new leader */
 	/* under node.mu: */
 	int done;
 	int rc;
+	uint64_t result;	/* REQ_PROPOSE: the entry's INCR result */
 	struct err err;
 	int refs;
 	pthread_cond_t cond;
@@ -93,15 +111,30 @@ struct range {
 	uint64_t id;
 	struct raft *raft;
 	struct mvcc *mvcc;		/* swapped on snapshot install */
-	pthread_rwlock_t mvcc_lock;	/* readers vs. install */
+	pthread_rwlock_t mvcc_lock;	/* readers vs. install and split */
 	char name[32];			/* "r2.data" */
-	char start[16], end[16];
-	size_t start_len, end_len;
-	uint64_t voters[RAFT_MAX_NODES];
-	size_t n_voters;
-	uint64_t generation;
-	uint64_t snap_gen;		/* +1 at each install; written under
-					 * mvcc_lock held for writing */
+	/*
+	 * The descriptor as applied.  Written by the loop holding both
+	 * mvcc_lock (for writing) and node.st_mu; read under either.
+	 */
+	struct desc desc;
+	uint64_t snap_gen;		/* +1 at each install or split; written
+					 * under mvcc_lock held for writing */
+
+	/* load statistics: req_count by API threads (atomic), rest loop */
+	uint64_t req_count;
+	uint64_t req_seen;
+	double qps, hot_s;
+	uint64_t approx_bytes, approx_keys;
+	int count_busy;			/* a size count is queued/running */
+	int written;			/* writes applied since the last count */
+	uint64_t count_due_ms;
+
+	/* loop only, during one apply */
+	struct desc work;		/* the descriptor as entries apply */
+	struct split_done *splits;	/* splits applied in this txn */
+	struct apply_res *res;		/* per committed entry */
+	size_t res_cap;
 
 	/* loop only */
 	uint64_t applied_ts;		/* T(applied): newest command ts applied
@@ -126,6 +159,9 @@ struct range {
  */
 struct snapjob {
 	struct range *rg;
+	int count_only;			/* just count keys and bytes */
+	uint64_t keys, bytes;		/* count results */
+	struct desc desc;		/* the descriptor at index */
 	uint64_t index, term, ts;	/* I, term(I), T(I) */
 	uint64_t gen;			/* rg->snap_gen when queued */
 	void *data;			/* the image (result) */
@@ -147,8 +183,12 @@ struct node {
 	struct bdb *env;
 	struct raftstore *rs;
 	struct transport *tp;
-	struct range ranges[N_RANGES];
-	size_t n_ranges;
+	/* every replica; entries never freed before node_close, so a pointer
+	 * taken under tab_lock stays valid; only the loop adds */
+	struct range **ranges;
+	size_t n_ranges, cap_ranges;
+	pthread_rwlock_t tab_lock;
+	double split_qps;
 	struct hlc hlc;			/* loop only */
 	uint64_t read_seq;		/* loop only */
 
@@ -171,7 +211,8 @@ struct node {
 
 	struct metrics_counter *m_proposals, *m_commits, *m_elections,
 			       *m_leader_changes, *m_inbox_dropped,
-			       *m_snapshots, *m_snapshots_installed;
+			       *m_snapshots, *m_snapshots_installed,
+			       *m_splits;
 	struct metrics_histogram *m_fsync;
 };
 
@@ -206,18 +247,39 @@ static uint64_t get_be64(const unsigned char *p)
 
 static struct range *range_find(struct node *n, uint64_t id)
 {
+	struct range *rg = NULL;
+
+	pthread_rwlock_rdlock(&n->tab_lock);
 	for (size_t i = 0; i < n->n_ranges; i++)
-		if (n->ranges[i].id == id)
-			return &n->ranges[i];
-	return NULL;
+		if (n->ranges[i]->id == id) {
+			rg = n->ranges[i];
+			break;
+		}
+	pthread_rwlock_unlock(&n->tab_lock);
+	return rg;
 }
 
-static int range_has_voter(const struct range *rg, uint64_t id)
+/* The i-th range (loop, or under tab_lock). */
+#define RG(n, i) ((n)->ranges[i])
+
+static int range_has_voter(struct node *n, struct range *rg, uint64_t id)
 {
-	for (size_t i = 0; i < rg->n_voters; i++)
-		if (rg->voters[i] == id)
-			return 1;
-	return 0;
+	int yes;
+
+	pthread_mutex_lock(&n->st_mu);
+	yes = desc_has_replica(&rg->desc, id);
+	pthread_mutex_unlock(&n->st_mu);
+	return yes;
+}
+
+static int bytes_cmp(const void *a, size_t al, const void *b, size_t bl)
+{
+	size_t k = al < bl ? al : bl;
+	int c = k ? memcmp(a, b, k) : 0;
+
+	if (c != 0)
+		return c;
+	return al < bl ? -1 : al > bl;
 }
 
 static void abs_deadline(uint64_t ms_from_now, struct timespec *ts)
@@ -309,7 +371,7 @@ static int req_submit_wait(struct node *n, struct req *r, struct err *e)
 	abs_deadline(NODE_WAIT_MS, &ts);
 	pthread_mutex_lock(&n->mu);
 	if (n->stop) {
-		r->refs = 1;
+		r->refs--;	/* the loop's: never queued */
 		req_unref_locked(r);
 		pthread_mutex_unlock(&n->mu);
 		return err_set(e, RC_UNAVAILABLE, "raftd is shutting down");
@@ -400,9 +462,17 @@ static int cmd_encode(const struct node_op *ops, size_t n_ops,
 	if (n_ops > UINT32_MAX)
 		return err_set(e, RC_TOO_LARGE, "too many operations");
 	for (i = 0; i < n_ops; i++) {
-		if (ops[i].kind != NODE_OP_PUT && ops[i].kind != NODE_OP_DELETE)
+		int k = ops[i].kind;
+
+		if (k < NODE_OP_PUT || k > NODE_OP_DESC_PUT)
 			return err_set(e, RC_BAD_INPUT, "bad operation kind");
-		if (ops[i].klen == 0)
+		if (k == NODE_OP_SPLIT && (n_ops != 1 || ops[i].vlen != 16))
+			return err_set(e, RC_BAD_INPUT, "a split is alone in "
+				       "its command");
+		if (k == NODE_OP_INCR && (n_ops != 1 || ops[i].vlen != 8))
+			return err_set(e, RC_BAD_INPUT, "an increment is alone "
+				       "in its command");
+		if (ops[i].klen == 0 && k != NODE_OP_DESC_PUT)
 			return err_set(e, RC_BAD_INPUT, "empty key");
 		if (ops[i].klen > MVCC_KEY_MAX)
 			return err_set(e, RC_TOO_LARGE,
@@ -413,7 +483,7 @@ static int cmd_encode(const struct node_op *ops, size_t n_ops,
 				       "value of %zu bytes is over the limit",
 				       ops[i].vlen);
 		total += 5 + ops[i].klen;
-		if (ops[i].kind == NODE_OP_PUT)
+		if (ops[i].kind != NODE_OP_DELETE)
 			total += 4 + ops[i].vlen;
 		if (total > CMD_MAX)
 			return err_set(e, RC_TOO_LARGE,
@@ -430,9 +500,10 @@ static int cmd_encode(const struct node_op *ops, size_t n_ops,
 		*p++ = (unsigned char)ops[i].kind;
 		put_be32(p, (uint32_t)ops[i].klen);
 		p += 4;
-		memcpy(p, ops[i].key, ops[i].klen);
+		if (ops[i].klen > 0)
+			memcpy(p, ops[i].key, ops[i].klen);
 		p += ops[i].klen;
-		if (ops[i].kind == NODE_OP_PUT) {
+		if (ops[i].kind != NODE_OP_DELETE) {
 			put_be32(p, (uint32_t)ops[i].vlen);
 			p += 4;
 			if (ops[i].vlen > 0)
@@ -455,18 +526,74 @@ static uint64_t cmd_ts(const void *data, size_t len)
 	return get_be64(p + 1);
 }
 
+static int split_apply(struct node *n, struct range *rg,
+		       struct bdb_txn *txn, const unsigned char *key,
+		       size_t klen, const unsigned char *val,
+		       struct apply_res *res, struct err *e);
+static int desc_put_apply(struct range *rg, struct bdb_txn *txn,
+			  uint64_t ts, const unsigned char *val, size_t vlen,
+			  struct apply_res *res, struct err *e);
+
+static void res_refuse(struct apply_res *res, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void res_refuse(struct apply_res *res, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->rc = rc;
+	va_start(ap, fmt);
+	err_vformat(res->msg, sizeof(res->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* key's value as an unsigned decimal (absent: 0) for NODE_OP_INCR. */
+static int incr_read(struct range *rg, struct bdb_txn *txn,
+		     const unsigned char *key, size_t klen, uint64_t *v,
+		     struct err *e)
+{
+	void *val = NULL;
+	size_t vlen = 0;
+	char buf[24];
+	int rc;
+
+	*v = 0;
+	rc = mvcc_get(rg->mvcc, txn, key, klen, UINT64_MAX, &val, &vlen, NULL,
+		      e);
+	if (rc == RC_NOT_FOUND)
+		return RC_OK;
+	if (rc != RC_OK)
+		return rc;
+	if (vlen == 0 || vlen >= sizeof(buf)) {
+		free(val);
+		return RC_BAD_INPUT;
+	}
+	memcpy(buf, val, vlen);
+	buf[vlen] = '\0';
+	free(val);
+	return util_parse_u64(buf, 0, UINT64_MAX, v, "counter", NULL) ==
+	       RC_OK ? RC_OK : RC_BAD_INPUT;
+}
+
 /*
  * Apply one command in txn.  RC_CORRUPT for a command that does not
- * decode (nothing of it is written: it is checked first).
+ * decode (nothing of it is written: it is checked first).  A command that
+ * decodes but is refused (a key outside the range's span, a split whose
+ * generation no longer matches, ...) writes nothing and returns RC_OK with
+ * res->rc saying why; that verdict depends only on the log, so every
+ * replica reaches it.  Other codes are storage errors.
  */
-static int cmd_apply(struct range *rg, struct bdb_txn *txn,
-		     const unsigned char *p, size_t len, struct err *e)
+static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
+		     const unsigned char *p, size_t len,
+		     struct apply_res *res, struct err *e)
 {
 	uint64_t ts;
 	uint32_t n_ops, i;
 	size_t off;
 	int pass, rc;
 
+	res->rc = RC_OK;
+	res->msg[0] = '\0';
 	if (len < CMD_HEADER || p[0] != CMD_VERSION)
 		return err_set(e, RC_CORRUPT, "unknown command format");
 	ts = get_be64(p + 1);
@@ -489,7 +616,10 @@ static int cmd_apply(struct range *rg, struct bdb_txn *txn,
 				return err_set(e, RC_CORRUPT, "short key");
 			key = p + off;
 			off += klen;
-			if (kind == NODE_OP_PUT) {
+			if (kind < NODE_OP_PUT || kind > NODE_OP_DESC_PUT)
+				return err_set(e, RC_CORRUPT,
+					       "unknown operation %d", kind);
+			if (kind != NODE_OP_DELETE) {
 				if (len - off < 4)
 					return err_set(e, RC_CORRUPT,
 						       "short command");
@@ -500,25 +630,97 @@ static int cmd_apply(struct range *rg, struct bdb_txn *txn,
 						       "short value");
 				val = p + off;
 				off += vlen;
-			} else if (kind != NODE_OP_DELETE) {
-				return err_set(e, RC_CORRUPT,
-					       "unknown operation %d", kind);
 			}
-			if (pass == 0)
+			if ((kind == NODE_OP_SPLIT && (n_ops != 1 ||
+						       vlen != 16)) ||
+			    (kind == NODE_OP_INCR && (n_ops != 1 ||
+						      vlen != 8)))
+				return err_set(e, RC_CORRUPT, "malformed "
+					       "operation %d", kind);
+			if (pass == 0 && kind == NODE_OP_DESC_PUT) {
+				struct desc d;
+
+				if (rg->id != NODE_META_RANGE ||
+				    desc_decode(val, vlen, &d, NULL) != RC_OK) {
+					res_refuse(res, RC_BAD_INPUT, "not a "
+						   "range descriptor, or not "
+						   "the meta range");
+					return RC_OK;
+				}
 				continue;
-			if (kind == NODE_OP_PUT)
+			}
+			if (pass == 0 && kind == NODE_OP_INCR) {
+				uint64_t v;
+
+				rc = incr_read(rg, txn, key, klen, &v, e);
+				if (rc == RC_BAD_INPUT) {
+					res_refuse(res, RC_BAD_INPUT, "the "
+						   "value to increment is not "
+						   "a number");
+					return RC_OK;
+				}
+				if (rc != RC_OK)
+					return rc;
+			}
+			if (pass == 0) {
+				if (kind != NODE_OP_DESC_PUT &&
+				    !desc_contains(&rg->work, key, klen)) {
+					res_refuse(res, RC_RANGE_MOVED,
+						   "a key of the write is no "
+						   "longer in range %" PRIu64
+						   " (it split or merged); "
+						   "look the key up again",
+						   rg->id);
+					return RC_OK;
+				}
+				continue;
+			}
+			switch (kind) {
+			case NODE_OP_PUT:
 				rc = mvcc_put(rg->mvcc, txn, key, klen, ts,
 					      val, vlen, e);
-			else
+				rg->approx_bytes += klen + vlen;
+				rg->approx_keys++;
+				break;
+			case NODE_OP_DELETE:
 				rc = mvcc_delete(rg->mvcc, txn, key, klen, ts,
 						 e);
+				break;
+			case NODE_OP_SPLIT:
+				return split_apply(n, rg, txn, key, klen, val,
+						   res, e);
+			case NODE_OP_DESC_PUT:
+				rc = desc_put_apply(rg, txn, ts, val, vlen,
+						    res, e);
+				break;
+			default: {	/* NODE_OP_INCR */
+				uint64_t v;
+				char txt[24];
+				int tl;
+
+				rc = incr_read(rg, txn, key, klen, &v, e);
+				if (rc != RC_OK)	/* checked in pass 0 */
+					return rc == RC_BAD_INPUT ?
+						err_set(e, RC_INTERNAL,
+							"counter changed") : rc;
+				v += get_be64(val);
+				tl = snprintf(txt, sizeof(txt), "%" PRIu64, v);
+				rc = mvcc_put(rg->mvcc, txn, key, klen, ts,
+					      txt, (size_t)tl, e);
+				res->result = v;
+				break;
+			}
+			}
 			if (rc != RC_OK)
 				return rc;
+			if (res->rc != RC_OK)
+				return RC_OK;
 		}
 		if (pass == 0 && off != len)
 			return err_set(e, RC_CORRUPT,
 				       "trailing bytes in command");
 	}
+	rg->written = 1;
 	return RC_OK;
 }
 
@@ -559,65 +761,104 @@ static int node_stopping(struct node *n)
 	return stop;
 }
 
-/*
- * Snapshot thread: serialize rg's visible MVCC state at ts (the state at
- * the applied index whose last command had timestamp ts; 0: no command,
- * an empty table).  The loop keeps applying meanwhile, but only versions
- * above ts.  mvcc_lock is held for reading one page at a time, so an
- * install waits for at most one page; RC_CONFLICT when an install replaced
- * the table since gen (the image would be of the wrong table),
- * RC_UNAVAILABLE when the node is stopping.
- */
-static int snap_build(struct node *n, struct range *rg, uint64_t ts,
-		      uint64_t gen, void **out, size_t *len, struct err *e)
+/* Start an image: magic and the range's descriptor. */
+static int img_begin(struct buf *b, const struct desc *d, struct err *e)
 {
-	struct mvcc_scan_result res;
-	struct buf b = { NULL, 0, 0 };
-	void *start = NULL;
-	size_t slen = 0;
-	unsigned char hdr[8];
+	unsigned char hdr[4];
+	char *dj = NULL;
+	size_t dl = 0;
 	int rc;
 
+	if ((rc = desc_encode(d, &dj, &dl, e)) != RC_OK)
+		return rc;
+	put_be32(hdr, (uint32_t)dl);
+	rc = buf_add(b, SNAP_MAGIC, 8) || buf_add(b, hdr, 4) ||
+	     buf_add(b, dj, dl) ? RC_NOMEM : RC_OK;
+	free(dj);
+	return rc == RC_OK ? RC_OK : err_set(e, RC_NOMEM, "out of memory "
+					      "building a snapshot");
+}
+
+/* Append one page of scan results to an image; count keys and bytes. */
+static int img_add(struct buf *b, const struct mvcc_scan_result *res,
+		   uint64_t *keys, uint64_t *bytes)
+{
+	unsigned char hdr[8];
+
+	for (size_t i = 0; i < res->n; i++) {
+		const struct mvcc_kv *kv = &res->items[i];
+
+		put_be32(hdr, (uint32_t)kv->klen);
+		if (buf_add(b, hdr, 4) || buf_add(b, kv->key, kv->klen))
+			return RC_NOMEM;
+		put_be32(hdr, (uint32_t)kv->vlen);
+		if (buf_add(b, hdr, 4) || buf_add(b, kv->val, kv->vlen))
+			return RC_NOMEM;
+		put_be64(hdr, kv->ts);
+		if (buf_add(b, hdr, 8))
+			return RC_NOMEM;
+		(*keys)++;
+		*bytes += kv->klen + kv->vlen;
+	}
+	return RC_OK;
+}
+
+/*
+ * Serialize the visible MVCC state of [start, end) at ts into b (after
+ * img_begin; b NULL: only count).  txn NULL: the snapshot thread, reading
+ * a page at a time under rg->mvcc_lock and giving up with RC_CONFLICT when
+ * an install or a split changed the table since gen (the image would be of
+ * the wrong table) or RC_UNAVAILABLE when the node stops.  txn set: the
+ * loop, inside an apply (the caller holds the locks).
+ */
+static int img_scan(struct node *n, struct range *rg, struct bdb_txn *txn,
+		    const void *from, size_t flen, const void *end,
+		    size_t elen, uint64_t ts, uint64_t gen, struct buf *b,
+		    uint64_t *keys, uint64_t *bytes, struct err *e)
+{
+	struct mvcc_scan_result res;
+	struct buf scratch = { NULL, 0, 0 };
+	void *start = NULL;
+	size_t slen = 0;
+	int rc = RC_OK;
+
+	*keys = *bytes = 0;
 	memset(&res, 0, sizeof(res));
-	if (buf_add(&b, SNAP_MAGIC, 8) != RC_OK)
-		goto nomem;
+	if (flen > 0) {
+		start = malloc(flen);
+		if (start == NULL)
+			return err_set(e, RC_NOMEM, "out of memory");
+		memcpy(start, from, flen);
+		slen = flen;
+	}
 	while (ts != 0) {
-		if (node_stopping(n)) {
+		if (txn != NULL) {
+			rc = mvcc_scan(rg->mvcc, txn, start, slen, end, elen,
+				       ts, SNAP_PAGE, &res, e);
+		} else if (node_stopping(n)) {
 			rc = err_set(e, RC_UNAVAILABLE, "raftd is shutting "
 				     "down");
 		} else {
 			pthread_rwlock_rdlock(&rg->mvcc_lock);
 			if (rg->snap_gen != gen || rg->mvcc == NULL)
 				rc = err_set(e, RC_CONFLICT, "range %" PRIu64
-					     " installed a snapshot meanwhile",
-					     rg->id);
+					     " changed (snapshot installed or "
+					     "split) meanwhile", rg->id);
 			else
 				rc = mvcc_scan(rg->mvcc, NULL, start, slen,
-					       NULL, 0, ts, SNAP_PAGE, &res,
+					       end, elen, ts, SNAP_PAGE, &res,
 					       e);
 			pthread_rwlock_unlock(&rg->mvcc_lock);
 		}
 		free(start);
 		start = NULL;
-		if (rc != RC_OK) {
-			mvcc_scan_result_release(&res);
-			free(b.p);
-			return rc;
-		}
-		for (size_t i = 0; i < res.n; i++) {
-			struct mvcc_kv *kv = &res.items[i];
-
-			put_be32(hdr, (uint32_t)kv->klen);
-			if (buf_add(&b, hdr, 4) || buf_add(&b, kv->key,
-							   kv->klen))
-				goto nomem;
-			put_be32(hdr, (uint32_t)kv->vlen);
-			if (buf_add(&b, hdr, 4) ||
-			    buf_add(&b, kv->val, kv->vlen))
-				goto nomem;
-			put_be64(hdr, kv->ts);
-			if (buf_add(&b, hdr, 8))
-				goto nomem;
+		if (rc != RC_OK)
+			break;
+		scratch.len = 0;
+		if (img_add(b ? b : &scratch, &res, keys, bytes) != RC_OK) {
+			rc = err_set(e, RC_NOMEM, "out of memory building a "
+				     "snapshot");
+			break;
 		}
 		if (!res.more)
 			break;
@@ -627,25 +868,65 @@ static int snap_build(struct node *n, struct range *rg, uint64_t ts,
 		mvcc_scan_result_release(&res);
 	}
 	mvcc_scan_result_release(&res);
-	*out = b.p;
-	*len = b.len;
-	return RC_OK;
-nomem:
-	mvcc_scan_result_release(&res);
 	free(start);
-	free(b.p);
-	return err_set(e, RC_NOMEM, "out of memory building a snapshot");
+	free(scratch.p);
+	return rc;
 }
 
-/* Check snapshot data before anything is replaced. */
-static int snap_check(const unsigned char *p, size_t len, struct err *e)
+/*
+ * Snapshot thread: the image of rg (descriptor d) at ts, the timestamp of
+ * the last command applied at the snapshot index (0: none, an image with
+ * no keys).  The loop keeps applying meanwhile, but only versions above ts.
+ */
+static int snap_build(struct node *n, struct snapjob *j, struct err *e)
 {
-	size_t off = 8;
+	struct buf b = { NULL, 0, 0 };
+	int rc;
 
+	if (j->count_only)
+		return img_scan(n, j->rg, NULL, j->desc.start,
+				j->desc.start_len, j->desc.end,
+				j->desc.end_len, j->ts ? j->ts : UINT64_MAX,
+				j->gen, NULL, &j->keys, &j->bytes, e);
+	if ((rc = img_begin(&b, &j->desc, e)) != RC_OK)
+		goto out;
+	rc = img_scan(n, j->rg, NULL, j->desc.start, j->desc.start_len,
+		      j->desc.end, j->desc.end_len, j->ts, j->gen, &b,
+		      &j->keys, &j->bytes, e);
+out:
+	if (rc != RC_OK) {
+		free(b.p);
+		return rc;
+	}
+	j->data = b.p;
+	j->len = b.len;
+	return RC_OK;
+}
+
+/*
+ * Check snapshot data before anything is replaced; *off is where the
+ * entries start and d the descriptor (*has_desc 0 for an empty image).
+ */
+static int snap_check(const unsigned char *p, size_t len, struct desc *d,
+		      int *has_desc, size_t *entries_off, struct err *e)
+{
+	size_t off = 12;
+	uint32_t dl;
+
+	*has_desc = 0;
+	*entries_off = len;
 	if (len == 0)
 		return RC_OK;	/* an empty image: empty table */
-	if (len < 8 || memcmp(p, SNAP_MAGIC, 8) != 0)
+	if (len < 12 || memcmp(p, SNAP_MAGIC, 8) != 0)
 		return err_set(e, RC_CORRUPT, "snapshot data has a bad header");
+	dl = get_be32(p + 8);
+	if (len - off < dl)
+		return err_set(e, RC_CORRUPT, "snapshot data cut");
+	if (desc_decode(p + off, dl, d, e) != RC_OK)
+		return err_prefix(e, "snapshot's descriptor");
+	*has_desc = 1;
+	off += dl;
+	*entries_off = off;
 	while (off < len) {
 		uint32_t klen, vlen;
 
@@ -665,48 +946,36 @@ static int snap_check(const unsigned char *p, size_t len, struct err *e)
 	return RC_OK;
 }
 
-/* The newest version's ts in checked snapshot data (0 when empty). */
-static uint64_t snap_max_ts(const unsigned char *p, size_t len)
+/* Walk checked snapshot entries from off: newest ts, keys, bytes. */
+static void snap_totals(const unsigned char *p, size_t len, size_t off,
+			uint64_t *max_ts, uint64_t *keys, uint64_t *bytes)
 {
-	uint64_t max = 0, ts;
-	size_t off = 8;
+	uint64_t ts;
 
-	while (len > 0 && off < len) {
-		off += 4 + (size_t)get_be32(p + off);
-		off += 4 + (size_t)get_be32(p + off);
+	*max_ts = *keys = *bytes = 0;
+	while (off < len) {
+		uint32_t kl = get_be32(p + off), vl;
+
+		off += 4 + (size_t)kl;
+		vl = get_be32(p + off);
+		off += 4 + (size_t)vl;
 		ts = get_be64(p + off);
 		off += 8;
-		if (ts > max)
-			max = ts;
+		if (ts > *max_ts)
+			*max_ts = ts;
+		(*keys)++;
+		*bytes += kl + vl;
 	}
-	return max;
 }
 
-/*
- * Replace rg's MVCC table by the image in data and set the applied index
- * to index, in one transaction (after the table file is recreated).
- */
-static int snap_install(struct node *n, struct range *rg, uint64_t index,
-			const unsigned char *p, size_t len, struct err *e)
+/* Put the entries of a checked image into table m in txn. */
+static int snap_put_all(struct mvcc *m, struct bdb_txn *txn,
+			const unsigned char *p, size_t len, size_t off,
+			struct err *e)
 {
-	struct bdb_txn *txn = NULL;
-	size_t off = 8;
 	int rc;
 
-	if ((rc = snap_check(p, len, e)) != RC_OK)
-		return rc;
-	pthread_rwlock_wrlock(&rg->mvcc_lock);
-	rg->snap_gen++;		/* builds of the old table are void */
-	mvcc_close(rg->mvcc, NULL);
-	rg->mvcc = NULL;
-	rc = bdb_db_remove(n->env, NULL, rg->name, e);
-	if (rc != RC_OK && rc != RC_NOT_FOUND)
-		goto out;
-	if ((rc = mvcc_open(n->env, rg->name, &rg->mvcc, e)) != RC_OK)
-		goto out;
-	if ((rc = bdb_txn_begin(n->env, 0, &txn, e)) != RC_OK)
-		goto out;
-	while (len > 0 && off < len) {
+	while (off < len) {
 		uint32_t klen, vlen;
 		const unsigned char *key, *val;
 		uint64_t ts;
@@ -719,8 +988,62 @@ static int snap_install(struct node *n, struct range *rg, uint64_t index,
 		off += 4 + (size_t)vlen;
 		ts = get_be64(p + off);
 		off += 8;
-		if ((rc = mvcc_put(rg->mvcc, txn, key, klen, ts, val, vlen,
-				   e)) != RC_OK)
+		if ((rc = mvcc_put(m, txn, key, klen, ts, val, vlen, e)) !=
+		    RC_OK)
+			return rc;
+	}
+	return RC_OK;
+}
+
+/* Set rg's descriptor (loop; caller holds mvcc_lock for writing). */
+static void range_set_desc(struct node *n, struct range *rg,
+			   const struct desc *d)
+{
+	pthread_mutex_lock(&n->st_mu);
+	rg->desc = *d;
+	pthread_mutex_unlock(&n->st_mu);
+}
+
+/*
+ * Replace rg's MVCC table by the image in data and set the applied index
+ * to index, in one transaction (after the table file is recreated); the
+ * image's descriptor becomes the range's.
+ */
+static int snap_install(struct node *n, struct range *rg, uint64_t index,
+			const unsigned char *p, size_t len, struct err *e)
+{
+	struct bdb_txn *txn = NULL;
+	struct desc d;
+	size_t off;
+	int rc, has_desc;
+
+	if ((rc = snap_check(p, len, &d, &has_desc, &off, e)) != RC_OK)
+		return rc;
+	if (has_desc && d.range_id != rg->id)
+		return err_set(e, RC_CORRUPT, "snapshot of range %" PRIu64
+			       " sent to range %" PRIu64, d.range_id, rg->id);
+	pthread_rwlock_wrlock(&rg->mvcc_lock);
+	rg->snap_gen++;		/* builds of the old table are void */
+	mvcc_close(rg->mvcc, NULL);
+	rg->mvcc = NULL;
+	rc = bdb_db_remove(n->env, NULL, rg->name, e);
+	if (rc != RC_OK && rc != RC_NOT_FOUND)
+		goto out;
+	if ((rc = mvcc_open(n->env, rg->name, &rg->mvcc, e)) != RC_OK)
+		goto out;
+	if ((rc = bdb_txn_begin(n->env, 0, &txn, e)) != RC_OK)
+		goto out;
+	if ((rc = snap_put_all(rg->mvcc, txn, p, len, off, e)) != RC_OK)
+		goto out;
+	if (has_desc) {
+		char *dj = NULL;
+		size_t dl = 0;
+
+		if ((rc = desc_encode(&d, &dj, &dl, e)) != RC_OK)
+			goto out;
+		rc = raftstore_set_meta(n->rs, txn, rg->id, dj, dl, e);
+		free(dj);
+		if (rc != RC_OK)
 			goto out;
 	}
 	if ((rc = raftstore_set_applied(n->rs, txn, rg->id, index, e)) !=
@@ -728,17 +1051,217 @@ static int snap_install(struct node *n, struct range *rg, uint64_t index,
 		goto out;
 	rc = bdb_txn_commit(txn, e);
 	txn = NULL;
+	if (rc == RC_OK && has_desc)
+		range_set_desc(n, rg, &d);
 out:
 	if (txn != NULL)
 		bdb_txn_abort(txn, NULL);
 	pthread_rwlock_unlock(&rg->mvcc_lock);
-	if (rc == RC_OK)
-		rg->applied_ts = snap_max_ts(p, len);
+	if (rc == RC_OK) {
+		uint64_t ts;
+
+		snap_totals(p, len, off, &ts, &rg->approx_keys,
+			    &rg->approx_bytes);
+		rg->applied_ts = ts;
+	}
 	if (rc == RC_OK && len > 0) {
 		metrics_counter_inc(n->m_snapshots_installed);
 		log_info("msg=\"snapshot installed\" range=%" PRIu64
 			 " index=%" PRIu64 " bytes=%zu", rg->id, index, len);
 	}
+	return rc;
+}
+
+/* ---- split and meta commands (applied by the loop) ---------------------- */
+
+static void conf_of_desc(const struct desc *d, struct raft_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < d->n_replicas && i < RAFT_MAX_NODES; i++)
+		c->m[c->n++].id = d->replicas[i];
+}
+
+/*
+ * NODE_OP_SPLIT in rg's apply transaction: keys [key, end) move to a new
+ * range (its own table "rNEW.data" and its own Raft group, starting at
+ * NODE_INIT_INDEX with the image of its data as snapshot), and rg's span
+ * becomes [start, key).  Refused (res->rc) when the generation moved on,
+ * the key is not strictly inside the span, or the new id is taken here.
+ * Whatever replica applies it, the outcome is the same.
+ */
+static int split_apply(struct node *n, struct range *rg,
+		       struct bdb_txn *txn, const unsigned char *key,
+		       size_t klen, const unsigned char *val,
+		       struct apply_res *res, struct err *e)
+{
+	uint64_t new_id = get_be64(val), gen = get_be64(val + 8);
+	struct desc left, right;
+	struct raft_snapshot snap;
+	struct raft_hard_state hs;
+	struct buf b = { NULL, 0, 0 };
+	struct mvcc *m = NULL;
+	struct split_done *sd = NULL;
+	char name[32], *dj = NULL;
+	size_t dl = 0;
+	uint64_t keys = 0, bytes = 0;
+	int rc;
+
+	if (gen != rg->work.generation) {
+		res_refuse(res, RC_CONFLICT, "range %" PRIu64 " is at "
+			   "generation %" PRIu64 ", not %" PRIu64 " (it "
+			   "changed meanwhile); retry", rg->id,
+			   rg->work.generation, gen);
+		return RC_OK;
+	}
+	if (klen > DESC_BOUND_MAX ||
+	    bytes_cmp(key, klen, rg->work.start, rg->work.start_len) <= 0 ||
+	    !desc_contains(&rg->work, key, klen)) {
+		res_refuse(res, RC_BAD_INPUT, "split key is not inside range "
+			   "%" PRIu64 " (or longer than %d bytes)", rg->id,
+			   DESC_BOUND_MAX);
+		return RC_OK;
+	}
+	if (new_id <= NODE_DATA_RANGE || range_find(n, new_id) != NULL) {
+		res_refuse(res, RC_CONFLICT, "range id %" PRIu64 " is taken",
+			   new_id);
+		return RC_OK;
+	}
+	left = rg->work;
+	left.generation++;
+	memcpy(left.end, key, klen);
+	left.end_len = klen;
+	right = rg->work;
+	right.range_id = new_id;
+	right.generation = left.generation;
+	memcpy(right.start, key, klen);
+	right.start_len = klen;
+
+	/* the right half's image: its data and its snapshot */
+	if ((rc = img_begin(&b, &right, e)) != RC_OK)
+		goto out;
+	if ((rc = img_scan(n, rg, txn, key, klen, right.end, right.end_len,
+			   UINT64_MAX, 0, &b, &keys, &bytes, e)) != RC_OK)
+		goto out;
+	snprintf(name, sizeof(name), "r%" PRIu64 ".data", new_id);
+	if ((rc = mvcc_open(n->env, name, &m, e)) != RC_OK)
+		goto out;
+	{
+		struct desc tmp;
+		size_t off;
+		int hd;
+
+		if ((rc = snap_check(b.p, b.len, &tmp, &hd, &off, e)) !=
+		    RC_OK ||
+		    (rc = snap_put_all(m, txn, b.p, b.len, off, e)) != RC_OK)
+			goto out;
+	}
+	if ((rc = mvcc_clear(rg->mvcc, txn, key, klen, right.end,
+			     right.end_len, NULL, e)) != RC_OK)
+		goto out;
+	memset(&snap, 0, sizeof(snap));
+	snap.index = NODE_INIT_INDEX;
+	snap.term = NODE_INIT_TERM;
+	conf_of_desc(&right, &snap.conf);
+	snap.data = b.p;
+	snap.len = b.len;
+	hs.term = NODE_INIT_TERM;
+	hs.vote = RAFT_NONE;
+	hs.commit = NODE_INIT_INDEX;
+	if ((rc = raftstore_save(n->rs, txn, new_id, &hs, NULL, 0, &snap,
+				 e)) != RC_OK ||
+	    (rc = raftstore_set_applied(n->rs, txn, new_id, NODE_INIT_INDEX,
+					e)) != RC_OK)
+		goto out;
+	if ((rc = desc_encode(&right, &dj, &dl, e)) != RC_OK ||
+	    (rc = raftstore_set_meta(n->rs, txn, new_id, dj, dl, e)) != RC_OK)
+		goto out;
+	free(dj);
+	dj = NULL;
+	if ((rc = desc_encode(&left, &dj, &dl, e)) != RC_OK ||
+	    (rc = raftstore_set_meta(n->rs, txn, rg->id, dj, dl, e)) != RC_OK)
+		goto out;
+	sd = calloc(1, sizeof(*sd));
+	if (sd == NULL) {
+		rc = err_set(e, RC_NOMEM, "out of memory");
+		goto out;
+	}
+	sd->new_id = new_id;
+	sd->moved_keys = keys;
+	sd->moved_bytes = bytes;
+	sd->next = rg->splits;
+	rg->splits = sd;
+	rg->work = left;
+	rg->written = 1;
+out:
+	free(dj);
+	free(b.p);
+	if (m != NULL)
+		mvcc_close(m, NULL);
+	return rc;
+}
+
+/*
+ * NODE_OP_DESC_PUT in the meta range: store d under its meta key unless a
+ * descriptor of a higher generation overlaps it there (then this one is
+ * stale: nothing changes); delete the older descriptors it overlaps.
+ */
+static int desc_put_apply(struct range *rg, struct bdb_txn *txn,
+			  uint64_t ts, const unsigned char *val, size_t vlen,
+			  struct apply_res *res, struct err *e)
+{
+	struct mvcc_scan_result sr;
+	unsigned char *mk = NULL, *from = NULL;
+	size_t mkl = 0, fl;
+	struct desc d, old;
+	int rc;
+
+	(void)res;
+	if ((rc = desc_decode(val, vlen, &d, e)) != RC_OK)
+		return err_set(e, RC_INTERNAL, "descriptor checked before");
+	if ((rc = desc_meta_key(&d, &mk, &mkl, e)) != RC_OK)
+		return rc;
+	/* every descriptor whose end lies in (d.start, d.end], in order */
+	fl = 2 + d.start_len + 1;
+	from = malloc(fl);
+	if (from == NULL) {
+		free(mk);
+		return err_set(e, RC_NOMEM, "out of memory");
+	}
+	memcpy(from, DESC_META_PREFIX, 2);
+	memcpy(from + 2, d.start, d.start_len);
+	from[fl - 1] = '\0';
+	memset(&sr, 0, sizeof(sr));
+	rc = mvcc_scan(rg->mvcc, txn, from, fl, mk, mkl, UINT64_MAX,
+		       DESC_MAX_REPLICAS * 64, &sr, e);
+	if (rc == RC_OK) {
+		void *cur = NULL;
+		size_t cl = 0;
+
+		/* the record at d's own key is the last one overlapping */
+		if (mvcc_get(rg->mvcc, txn, mk, mkl, UINT64_MAX, &cur, &cl,
+			     NULL, NULL) == RC_OK) {
+			if (desc_decode(cur, cl, &old, NULL) == RC_OK &&
+			    old.generation >= d.generation)
+				rc = RC_CONFLICT;	/* stale: keep */
+			free(cur);
+		}
+		for (size_t i = 0; rc == RC_OK && i < sr.n; i++)
+			if (desc_decode(sr.items[i].val, sr.items[i].vlen,
+					&old, NULL) == RC_OK &&
+			    old.generation > d.generation)
+				rc = RC_CONFLICT;
+		for (size_t i = 0; rc == RC_OK && i < sr.n; i++)
+			rc = mvcc_delete(rg->mvcc, txn, sr.items[i].key,
+					 sr.items[i].klen, ts, e);
+		if (rc == RC_OK)
+			rc = mvcc_put(rg->mvcc, txn, mk, mkl, ts, val, vlen,
+				      e);
+		else if (rc == RC_CONFLICT)
+			rc = RC_OK;	/* a newer one is there */
+	}
+	mvcc_scan_result_release(&sr);
+	free(mk);
+	free(from);
 	return rc;
 }
 
@@ -768,8 +1291,7 @@ static void *snap_main(void *arg)
 		pthread_mutex_unlock(&n->mu);
 		err_clear(&j->err);
 		j->build_ms = util_mono_ms();
-		j->rc = snap_build(n, j->rg, j->ts, j->gen, &j->data, &j->len,
-				   &j->err);
+		j->rc = snap_build(n, j, &j->err);
 		j->build_ms = util_mono_ms() - j->build_ms;
 		pthread_mutex_lock(&n->mu);
 		j->next = n->snap_done;
@@ -814,6 +1336,7 @@ static int range_maybe_compact(struct node *n, struct range *rg,
 	j->term = en->term;
 	j->ts = rg->applied_ts;
 	j->gen = rg->snap_gen;
+	j->desc = rg->desc;
 	pthread_mutex_lock(&n->mu);
 	for (pp = &n->snap_todo; *pp != NULL; pp = &(*pp)->next)
 		;
@@ -822,6 +1345,35 @@ static int range_maybe_compact(struct node *n, struct range *rg,
 	pthread_mutex_unlock(&n->mu);
 	rg->snap_busy = 1;
 	return RC_OK;
+}
+
+/*
+ * Loop side: every COUNT_MS, recount the live keys and bytes of a range
+ * that applied writes (the apply path only adds to them), off the loop.
+ */
+static void range_maybe_count(struct node *n, struct range *rg, uint64_t now)
+{
+	struct snapjob *j, **pp;
+
+	if (rg->count_busy || now < rg->count_due_ms ||
+	    (!rg->written && rg->count_due_ms != 0))
+		return;
+	rg->count_due_ms = now + COUNT_MS;
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return;
+	j->rg = rg;
+	j->count_only = 1;
+	j->gen = rg->snap_gen;
+	j->desc = rg->desc;
+	rg->written = 0;
+	rg->count_busy = 1;
+	pthread_mutex_lock(&n->mu);
+	for (pp = &n->snap_todo; *pp != NULL; pp = &(*pp)->next)
+		;
+	*pp = j;
+	pthread_cond_signal(&n->snap_cv);
+	pthread_mutex_unlock(&n->mu);
 }
 
 /*
@@ -838,7 +1390,19 @@ static int range_snap_done(struct node *n, struct snapjob *j, uint64_t now,
 	uint64_t t0, t1;
 	int rc;
 
+	if (j->count_only) {
+		rg->count_busy = 0;
+		if (j->rc == RC_OK && j->gen == rg->snap_gen) {
+			rg->approx_keys = j->keys;
+			rg->approx_bytes = j->bytes;
+		}
+		return RC_OK;
+	}
 	rg->snap_busy = 0;
+	if (j->rc == RC_OK && j->gen == rg->snap_gen) {
+		rg->approx_keys = j->keys;
+		rg->approx_bytes = j->bytes;
+	}
 	if (j->rc == RC_CONFLICT && j->gen != rg->snap_gen) {
 		log_info("msg=\"snapshot build dropped\" range=%" PRIu64
 			 " index=%" PRIu64 " reason=\"%s\"", rg->id, j->index,
@@ -876,97 +1440,33 @@ static int range_snap_done(struct node *n, struct snapjob *j, uint64_t now,
 	return RC_OK;
 }
 
-/* ---- range descriptors -------------------------------------------------- */
-
-static int desc_encode(const struct range *rg, char **out, size_t *len,
-		       struct err *e)
-{
-	json_t *j, *reps;
-
-	reps = json_array();
-	if (reps == NULL)
-		return err_set(e, RC_NOMEM, "out of memory");
-	for (size_t i = 0; i < rg->n_voters; i++)
-		json_array_append_new(reps,
-				      json_integer((json_int_t)rg->voters[i]));
-	j = json_pack("{s:I, s:s%, s:s%, s:o, s:I}", "range_id",
-		      (json_int_t)rg->id, "start", rg->start, rg->start_len,
-		      "end", rg->end, rg->end_len, "replicas", reps,
-		      "generation", (json_int_t)rg->generation);
-	if (j == NULL)
-		return err_set(e, RC_NOMEM, "out of memory");
-	if (json_dumpb(j, NULL, 0, JSON_COMPACT) == 0) {
-		json_decref(j);
-		return err_set(e, RC_INTERNAL, "cannot encode descriptor");
-	}
-	*out = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	if (*out == NULL)
-		return err_set(e, RC_NOMEM, "out of memory");
-	*len = strlen(*out);
-	return RC_OK;
-}
-
-static int desc_decode(struct range *rg, const void *data, size_t len,
-		       struct err *e)
-{
-	json_error_t je;
-	json_t *j, *reps, *v;
-	json_int_t id, gen;
-	const char *s, *t;
-	size_t sl, tl, i;
-
-	j = json_loadb(data, len, 0, &je);
-	if (j == NULL)
-		return err_set(e, RC_CORRUPT, "range %" PRIu64 ": bad "
-			       "descriptor: %s", rg->id, je.text);
-	if (json_unpack_ex(j, &je, 0, "{s:I, s:s%, s:s%, s:o, s:I}",
-			   "range_id", &id, "start", &s, &sl, "end", &t, &tl,
-			   "replicas", &reps, "generation", &gen) != 0 ||
-	    (uint64_t)id != rg->id || sl >= sizeof(rg->start) ||
-	    tl >= sizeof(rg->end) || !json_is_array(reps) ||
-	    json_array_size(reps) == 0 ||
-	    json_array_size(reps) > RAFT_MAX_NODES) {
-		json_decref(j);
-		return err_set(e, RC_CORRUPT, "range %" PRIu64 ": bad "
-			       "descriptor", rg->id);
-	}
-	memcpy(rg->start, s, sl);
-	rg->start[sl] = '\0';
-	rg->start_len = sl;
-	memcpy(rg->end, t, tl);
-	rg->end[tl] = '\0';
-	rg->end_len = tl;
-	rg->generation = (uint64_t)gen;
-	rg->n_voters = 0;
-	json_array_foreach(reps, i, v) {
-		if (!json_is_integer(v) || json_integer_value(v) <= 0) {
-			json_decref(j);
-			return err_set(e, RC_CORRUPT, "range %" PRIu64 ": bad "
-				       "replica in descriptor", rg->id);
-		}
-		rg->voters[rg->n_voters++] = (uint64_t)json_integer_value(v);
-	}
-	json_decref(j);
-	return RC_OK;
-}
-
 /* ---- the ready cycle ---------------------------------------------------- */
 
 static void node_fatal(struct node *n, const struct err *e)
 {
 	log_error("msg=\"storage failed; stopping\" error=\"%s\"", e->msg);
 	pthread_mutex_lock(&n->mu);
-	n->stop = 2;
+	__atomic_store_n(&n->stop, 2, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&n->mu);
 	kill(getpid(), SIGTERM);
 }
 
+static void splits_free(struct range *rg)
+{
+	while (rg->splits != NULL) {
+		struct split_done *sd = rg->splits;
+
+		rg->splits = sd->next;
+		free(sd);
+	}
+}
+
 /*
  * One attempt at writing rd.committed of rg and the applied index in one
- * transaction (the caller holds mvcc_lock for reading).  RC_CONFLICT when
- * Berkeley DB chose this transaction as a deadlock victim (e.g. against
- * the snapshot thread's or an API thread's scan): nothing was written.
+ * transaction (the caller holds mvcc_lock).  RC_CONFLICT when Berkeley DB
+ * chose this transaction as a deadlock victim (e.g. against the snapshot
+ * thread's or an API thread's scan): nothing was written, and rg->work,
+ * rg->res and rg->splits are rebuilt by the next attempt.
  */
 static int range_apply_once(struct node *n, struct range *rg, int log_bad,
 			    struct err *e)
@@ -974,23 +1474,28 @@ static int range_apply_once(struct node *n, struct range *rg, int log_bad,
 	const struct raft_ready *rd = &rg->rd;
 	struct bdb_txn *txn = NULL;
 	struct err ce;
-	uint64_t last;
+	uint64_t last, bytes0 = rg->approx_bytes, keys0 = rg->approx_keys;
 	int rc;
 
+	rg->work = rg->desc;
+	splits_free(rg);
 	if ((rc = bdb_txn_begin(n->env, BDB_TXN_NOSYNC, &txn, e)) != RC_OK)
 		return rc;
 	for (size_t i = 0; i < rd->n_committed; i++) {
 		const struct raft_entry *en = &rd->committed[i];
+		struct apply_res *res = &rg->res[i];
 
+		memset(res, 0, sizeof(*res));
 		if (en->type != RAFT_ENTRY_NORMAL || en->len == 0)
 			continue;
-		rc = cmd_apply(rg, txn, en->data, en->len, &ce);
+		rc = cmd_apply(n, rg, txn, en->data, en->len, res, &ce);
 		if (rc == RC_CORRUPT) {
 			if (log_bad)
 				log_error("msg=\"skipping a command that does "
 					  "not decode\" range=%" PRIu64
 					  " index=%" PRIu64 " error=\"%s\"",
 					  rg->id, en->index, ce.msg);
+			res_refuse(res, RC_CORRUPT, "%s", ce.msg);
 		} else if (rc != RC_OK) {
 			*e = ce;
 			goto out;
@@ -1004,28 +1509,102 @@ static int range_apply_once(struct node *n, struct range *rg, int log_bad,
 out:
 	if (txn != NULL)
 		bdb_txn_abort(txn, NULL);
+	if (rc != RC_OK) {
+		rg->approx_bytes = bytes0;
+		rg->approx_keys = keys0;
+	}
 	return rc;
+}
+
+static int range_load(struct node *n, uint64_t id, struct err *e);
+
+/* 1 if an entry of rd.committed is a split (its apply excludes readers). */
+static int has_split(const struct raft_ready *rd)
+{
+	for (size_t i = 0; i < rd->n_committed; i++) {
+		const unsigned char *p = rd->committed[i].data;
+
+		if (rd->committed[i].type == RAFT_ENTRY_NORMAL &&
+		    rd->committed[i].len > CMD_HEADER && p[0] == CMD_VERSION &&
+		    p[CMD_HEADER] == NODE_OP_SPLIT)
+			return 1;
+	}
+	return 0;
 }
 
 /*
  * Apply rd.committed of rg in one transaction; complete proposals.  A
  * transaction lost to a deadlock is retried (re-applying is idempotent).
+ * A split holds mvcc_lock for writing, so that no reader sees the span
+ * and the data disagree; after it commits, the new ranges are loaded.
  */
 static int range_apply(struct node *n, struct range *rg, struct err *e)
 {
 	const struct raft_ready *rd = &rg->rd;
-	int rc, tries = 0;
+	int rc, tries = 0, split;
 
 	if (rd->n_committed == 0)
 		return RC_OK;
-	pthread_rwlock_rdlock(&rg->mvcc_lock);
+	if (rd->n_committed > rg->res_cap) {
+		struct apply_res *r = realloc(rg->res, rd->n_committed *
+					      sizeof(*r));
+
+		if (r == NULL)
+			return err_set(e, RC_NOMEM, "out of memory");
+		rg->res = r;
+		rg->res_cap = rd->n_committed;
+	}
+	split = has_split(rd);
+	if (split)
+		pthread_rwlock_wrlock(&rg->mvcc_lock);
+	else
+		pthread_rwlock_rdlock(&rg->mvcc_lock);
 	while ((rc = range_apply_once(n, rg, tries == 0, e)) == RC_CONFLICT &&
 	       ++tries < APPLY_TRIES)
 		log_debug("msg=\"apply lost a deadlock; retrying\" range=%"
 			  PRIu64 " try=%d", rg->id, tries);
+	if (rc == RC_OK && split) {
+		rg->snap_gen++;		/* builds of the wider table are void */
+		range_set_desc(n, rg, &rg->work);
+	}
 	pthread_rwlock_unlock(&rg->mvcc_lock);
 	if (rc != RC_OK)
 		return rc;
+	while (rg->splits != NULL) {
+		struct split_done *sd = rg->splits;
+
+		rg->splits = sd->next;
+		rg->approx_bytes -= rg->approx_bytes < sd->moved_bytes ?
+			rg->approx_bytes : sd->moved_bytes;
+		rg->approx_keys -= rg->approx_keys < sd->moved_keys ?
+			rg->approx_keys : sd->moved_keys;
+		log_info("msg=\"range split\" range=%" PRIu64 " new_range=%"
+			 PRIu64 " moved_keys=%" PRIu64, rg->id, sd->new_id,
+			 sd->moved_keys);
+		rc = range_load(n, sd->new_id, e);
+		if (rc == RC_OK) {
+			struct range *nr = range_find(n, sd->new_id);
+			struct raft_status pst;
+			struct err ce;
+
+			metrics_counter_inc(n->m_splits);
+			/* the left half's leader campaigns at once, so the
+			 * right half is not leaderless for an election
+			 * timeout (its peers are at the same log position:
+			 * they vote for it) */
+			raft_status(rg->raft, &pst);
+			if (nr != NULL && pst.role == RAFT_LEADER &&
+			    raft_campaign(nr->raft, &ce) != RC_OK)
+				log_debug("msg=\"campaign failed\" range=%"
+					  PRIu64 " error=\"%s\"", nr->id,
+					  ce.msg);
+		}
+		free(sd);
+		if (rc != RC_OK) {
+			splits_free(rg);
+			return err_prefix(e, "loading the new range");
+		}
+	}
 	for (size_t i = 0; i < rd->n_committed; i++) {
 		const struct raft_entry *en = &rd->committed[i];
 		uint64_t ts;
@@ -1047,12 +1626,23 @@ static int range_apply(struct node *n, struct range *rg, struct err *e)
 			rg->props = r->next;
 			if (rg->props == NULL)
 				rg->props_tail = NULL;
-			if (r->index == en->index && r->term == en->term)
-				req_complete(n, r, RC_OK, NULL);
-			else
+			if (r->index == en->index && r->term == en->term) {
+				struct err re;
+
+				if (rg->res[i].rc == RC_OK) {
+					r->result = rg->res[i].result;
+					req_complete(n, r, RC_OK, NULL);
+					continue;
+				}
+				re.code = rg->res[i].rc;
+				snprintf(re.msg, sizeof(re.msg), "%s",
+					 rg->res[i].msg);
+				req_complete(n, r, re.code, &re);
+			} else {
 				req_fail(n, r, RC_NOT_LEADER,
 					 "leadership changed before the write "
 					 "committed; it did not take effect");
+			}
 		}
 	}
 	return RC_OK;
@@ -1095,7 +1685,7 @@ static int ready_all(struct node *n, int bootstrap, struct err *e)
 	int rc = RC_OK, any = 0, sync = bootstrap;
 
 	for (i = 0; i < n->n_ranges; i++) {
-		struct range *rg = &n->ranges[i];
+		struct range *rg = RG(n, i);
 
 		if (!raft_has_ready(rg->raft))
 			continue;
@@ -1107,7 +1697,7 @@ static int ready_all(struct node *n, int bootstrap, struct err *e)
 			sync = 1;
 	}
 	for (i = 0; i < n->n_ranges; i++) {
-		struct range *rg = &n->ranges[i];
+		struct range *rg = RG(n, i);
 
 		if (!rg->in_ready)
 			continue;
@@ -1138,7 +1728,7 @@ static int ready_all(struct node *n, int bootstrap, struct err *e)
 			char *d = NULL;
 			size_t dl = 0;
 
-			if ((rc = desc_encode(rg, &d, &dl, e)) != RC_OK)
+			if ((rc = desc_encode(&rg->desc, &d, &dl, e)) != RC_OK)
 				goto fail;
 			rc = raftstore_set_meta(n->rs, raftstore_batch_txn(b),
 						rg->id, d, dl, e);
@@ -1171,7 +1761,7 @@ static int ready_all(struct node *n, int bootstrap, struct err *e)
 		metrics_histogram_observe(n->m_fsync, metrics_now() - t0);
 	}
 	for (i = 0; i < n->n_ranges; i++) {
-		struct range *rg = &n->ranges[i];
+		struct range *rg = RG(n, i);
 		struct raft_status st;
 
 		if (!rg->in_ready)
@@ -1210,9 +1800,9 @@ fail:
 	raftstore_batch_abort(b, NULL);
 	bdb_txn_abort(txn, NULL);
 	for (i = 0; i < n->n_ranges; i++)
-		if (n->ranges[i].in_ready) {
+		if (RG(n, i)->in_ready) {
 			/* storage is broken: the node stops; leave raft be */
-			n->ranges[i].in_ready = 0;
+			RG(n, i)->in_ready = 0;
 		}
 	return rc;
 }
@@ -1235,6 +1825,11 @@ static void handle_req(struct node *n, struct req *r)
 	if (st.role != RAFT_LEADER) {
 		req_fail(n, r, RC_NOT_LEADER, "node %" PRIu64 " is not the "
 			 "leader of range %" PRIu64, n->id, rg->id);
+		return;
+	}
+	if (r->kind == REQ_TRANSFER) {
+		rc = raft_transfer_leader(rg->raft, r->to, &e);
+		req_complete(n, r, rc, &e);
 		return;
 	}
 	if (r->kind == REQ_PROPOSE) {
@@ -1268,7 +1863,7 @@ static void handle_req(struct node *n, struct req *r)
 static void publish_status(struct node *n)
 {
 	for (size_t i = 0; i < n->n_ranges; i++) {
-		struct range *rg = &n->ranges[i];
+		struct range *rg = RG(n, i);
 		struct node_range_status s;
 		struct raft_status st;
 
@@ -1288,10 +1883,11 @@ static void publish_status(struct node *n)
 		rg->last_leader = st.leader;
 		memset(&s, 0, sizeof(s));
 		s.range_id = rg->id;
-		memcpy(s.start, rg->start, sizeof(s.start));
-		memcpy(s.end, rg->end, sizeof(s.end));
-		s.start_len = rg->start_len;
-		s.end_len = rg->end_len;
+		s.generation = rg->desc.generation;
+		s.size_bytes = rg->approx_bytes;
+		s.keys = rg->approx_keys;
+		s.qps = rg->qps;
+		s.hot_s = rg->hot_s;
 		s.role = st.role;
 		s.term = st.term;
 		s.commit = st.commit;
@@ -1320,10 +1916,25 @@ static void publish_status(struct node *n)
 	}
 }
 
+/* Once a second: the range's request rate and how long it has been hot. */
+static void range_stats(struct node *n, struct range *rg, double dt)
+{
+	uint64_t c = __atomic_load_n(&rg->req_count, __ATOMIC_RELAXED);
+	double rate = dt > 0 ? (double)(c - rg->req_seen) / dt : 0;
+
+	rg->req_seen = c;
+	rg->qps += QPS_ALPHA * (rate - rg->qps);
+	if (n->split_qps > 0 && rg->qps >= n->split_qps)
+		rg->hot_s += dt;
+	else
+		rg->hot_s = 0;
+}
+
 static void *loop_main(void *arg)
 {
 	struct node *n = arg;
 	uint64_t tick_ms = n->heartbeat_ms, next_tick, next_ckpt, now;
+	uint64_t next_stats;
 	struct raft_msg *msgs = NULL;
 	size_t n_msgs, cap_msgs = 0;
 	struct req *reqs;
@@ -1333,6 +1944,7 @@ static void *loop_main(void *arg)
 	now = util_mono_ms();
 	next_tick = now + tick_ms;
 	next_ckpt = now + CHECKPOINT_MS;
+	next_stats = now + STATS_MS;
 	for (;;) {
 		struct timespec ts;
 
@@ -1386,8 +1998,8 @@ static void *loop_main(void *arg)
 		now = util_mono_ms();
 		if (now >= next_tick) {
 			for (size_t i = 0; i < n->n_ranges; i++) {
-				raft_tick(n->ranges[i].raft);
-				range_sweep(n, &n->ranges[i], now);
+				raft_tick(RG(n, i)->raft);
+				range_sweep(n, RG(n, i), now);
 			}
 			next_tick += tick_ms;
 			if (next_tick <= now)
@@ -1412,12 +2024,22 @@ static void *loop_main(void *arg)
 					  j->index, e.msg);
 			snapjob_free(j);
 		}
-		for (size_t i = 0; i < n->n_ranges; i++)
-			if (range_maybe_compact(n, &n->ranges[i], now, &e) !=
+		for (size_t i = 0; i < n->n_ranges; i++) {
+			if (range_maybe_compact(n, RG(n, i), now, &e) !=
 			    RC_OK)
 				log_error("msg=\"cannot compact the log\" "
 					  "range=%" PRIu64 " error=\"%s\"",
-					  n->ranges[i].id, e.msg);
+					  RG(n, i)->id, e.msg);
+			range_maybe_count(n, RG(n, i), now);
+		}
+		if (now >= next_stats) {
+			double dt = (double)(now - next_stats + STATS_MS) /
+				    1000.0;
+
+			for (size_t i = 0; i < n->n_ranges; i++)
+				range_stats(n, RG(n, i), dt);
+			next_stats = now + STATS_MS;
+		}
 		publish_status(n);
 		if (now >= next_ckpt) {
 			if (bdb_checkpoint(n->env, &e) != RC_OK)
@@ -1479,14 +2101,12 @@ int node_receive(struct node *n, const struct raft_msg *msgs, size_t n_msgs,
 		struct range *rg = range_find(n, m->group);
 
 		if (rg == NULL)
-			return err_set(e, RC_BAD_INPUT, "msgs[%zu]: node %"
-				       PRIu64 " has no range %" PRIu64, i,
-				       n->id, m->group);
+			continue;	/* not here (yet): see below */
 		if (m->to != n->id)
 			return err_set(e, RC_BAD_INPUT, "msgs[%zu]: addressed "
 				       "to node %" PRIu64 ", this is node %"
 				       PRIu64, i, m->to, n->id);
-		if (!range_has_voter(rg, m->from))
+		if (!range_has_voter(n, rg, m->from))
 			return err_set(e, RC_BAD_INPUT, "msgs[%zu]: node %"
 				       PRIu64 " is not a member of range %"
 				       PRIu64, i, m->from, m->group);
@@ -1509,6 +2129,14 @@ int node_receive(struct node *n, const struct raft_msg *msgs, size_t n_msgs,
 		}
 	}
 	for (i = 0; i < n_msgs; i++) {
+		/*
+		 * A range this node does not have (yet): a split that has
+		 * not applied here, or a replica being added.  Raft resends.
+		 */
+		if (range_find(n, msgs[i].group) == NULL) {
+			dropped++;
+			continue;
+		}
 		if (n->inbox_n >= n->inbox_cap ||
 		    msg_copy(&n->inbox[n->inbox_n], &msgs[i]) != RC_OK) {
 			dropped++;
@@ -1525,8 +2153,16 @@ int node_receive(struct node *n, const struct raft_msg *msgs, size_t n_msgs,
 
 /* ---- API entry points --------------------------------------------------- */
 
+static void req_drop(struct node *n, struct req *r)
+{
+	pthread_mutex_lock(&n->mu);
+	r->refs = 1;
+	req_unref_locked(r);
+	pthread_mutex_unlock(&n->mu);
+}
+
 int node_write(struct node *n, uint64_t range_id, const struct node_op *ops,
-	       size_t n_ops, struct err *e)
+	       size_t n_ops, uint64_t *result, struct err *e)
 {
 	struct req *r;
 	int rc;
@@ -1536,12 +2172,29 @@ int node_write(struct node *n, uint64_t range_id, const struct node_op *ops,
 		return err_set(e, RC_NOMEM, "out of memory");
 	rc = cmd_encode(ops, n_ops, &r->cmd, &r->cmd_len, e);
 	if (rc != RC_OK) {
-		pthread_mutex_lock(&n->mu);
-		r->refs = 1;
-		req_unref_locked(r);
-		pthread_mutex_unlock(&n->mu);
+		req_drop(n, r);
 		return rc;
 	}
+	pthread_mutex_lock(&n->mu);
+	r->refs++;		/* keep it to read the result */
+	pthread_mutex_unlock(&n->mu);
+	rc = req_submit_wait(n, r, e);
+	pthread_mutex_lock(&n->mu);
+	if (rc == RC_OK && result != NULL)
+		*result = r->result;
+	req_unref_locked(r);
+	pthread_mutex_unlock(&n->mu);
+	return rc;
+}
+
+int node_transfer_leader(struct node *n, uint64_t range_id, uint64_t to,
+			 struct err *e)
+{
+	struct req *r = req_new(REQ_TRANSFER, range_id);
+
+	if (r == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
+	r->to = to;
 	return req_submit_wait(n, r, e);
 }
 
@@ -1554,6 +2207,49 @@ int node_read_barrier(struct node *n, uint64_t range_id, struct err *e)
 	return req_submit_wait(n, r, e);
 }
 
+uint64_t node_locate(struct node *n, const void *key, size_t klen)
+{
+	uint64_t id = 0;
+
+	pthread_rwlock_rdlock(&n->tab_lock);
+	pthread_mutex_lock(&n->st_mu);
+	for (size_t i = 0; i < n->n_ranges && id == 0; i++)
+		if (desc_contains(&n->ranges[i]->desc, key, klen))
+			id = n->ranges[i]->id;
+	pthread_mutex_unlock(&n->st_mu);
+	pthread_rwlock_unlock(&n->tab_lock);
+	return id;
+}
+
+int node_range_desc(struct node *n, uint64_t range_id, struct desc *d,
+		    struct err *e)
+{
+	struct range *rg = range_find(n, range_id);
+
+	if (rg == NULL)
+		return err_set(e, RC_NOT_FOUND, "no range %" PRIu64 " on node %"
+			       PRIu64, range_id, n->id);
+	pthread_mutex_lock(&n->st_mu);
+	*d = rg->desc;
+	pthread_mutex_unlock(&n->st_mu);
+	return RC_OK;
+}
+
+void node_count_request(struct node *n, uint64_t range_id)
+{
+	struct range *rg = range_find(n, range_id);
+
+	if (rg != NULL)
+		__atomic_add_fetch(&rg->req_count, 1, __ATOMIC_RELAXED);
+}
+
+static int moved(struct range *rg, struct err *e)
+{
+	return err_set(e, RC_RANGE_MOVED, "the key is not in range %" PRIu64
+		       " (it split or merged); look the key up again",
+		       rg->id);
+}
+
 int node_get(struct node *n, uint64_t range_id, const void *key, size_t klen,
 	     void **val, size_t *vlen, struct err *e)
 {
@@ -1563,8 +2259,11 @@ int node_get(struct node *n, uint64_t range_id, const void *key, size_t klen,
 	if (rg == NULL)
 		return err_set(e, RC_NOT_FOUND, "no range %" PRIu64, range_id);
 	pthread_rwlock_rdlock(&rg->mvcc_lock);
-	rc = mvcc_get(rg->mvcc, NULL, key, klen, UINT64_MAX, val, vlen, NULL,
-		      e);
+	if (!desc_contains(&rg->desc, key, klen))
+		rc = moved(rg, e);
+	else
+		rc = mvcc_get(rg->mvcc, NULL, key, klen, UINT64_MAX, val,
+			      vlen, NULL, e);
 	pthread_rwlock_unlock(&rg->mvcc_lock);
 	return rc;
 }
@@ -1574,31 +2273,73 @@ int node_scan(struct node *n, uint64_t range_id, const void *start,
 	      struct mvcc_scan_result *res, struct err *e)
 {
 	struct range *rg = range_find(n, range_id);
-	int rc;
+	const struct desc *d;
+	int rc, clamped = 0;
 
-	memset(res, 0, sizeof(*res));
+	memset(res, 0, sizeof(res[0]));
 	if (rg == NULL)
 		return err_set(e, RC_NOT_FOUND, "no range %" PRIu64, range_id);
 	pthread_rwlock_rdlock(&rg->mvcc_lock);
+	d = &rg->desc;
+	if (slen == 0) {
+		start = d->start;
+		slen = d->start_len;
+	}
+	if (bytes_cmp(start, slen, d->start, d->start_len) < 0) {
+		start = d->start;
+		slen = d->start_len;
+	}
+	if (!desc_contains(d, start, slen)) {
+		pthread_rwlock_unlock(&rg->mvcc_lock);
+		return moved(rg, e);
+	}
+	if (d->end_len > 0 &&
+	    (elen == 0 || bytes_cmp(end, elen, d->end, d->end_len) > 0)) {
+		end = d->end;
+		elen = d->end_len;
+		clamped = 1;
+	}
 	rc = mvcc_scan(rg->mvcc, NULL, start, slen, end, elen, UINT64_MAX,
 		       limit, res, e);
+	if (rc == RC_OK && !res->more && clamped) {
+		res->resume_key = malloc(elen + 1);
+		if (res->resume_key == NULL) {
+			rc = err_set(e, RC_NOMEM, "out of memory");
+		} else {
+			memcpy(res->resume_key, end, elen);
+			((char *)res->resume_key)[elen] = '\0';
+			res->resume_klen = elen;
+			res->more = 1;
+		}
+	}
 	pthread_rwlock_unlock(&rg->mvcc_lock);
 	return rc;
 }
 
 size_t node_range_count(struct node *n)
 {
-	return n->n_ranges;
+	size_t c;
+
+	pthread_rwlock_rdlock(&n->tab_lock);
+	c = n->n_ranges;
+	pthread_rwlock_unlock(&n->tab_lock);
+	return c;
 }
 
 int node_range_status(struct node *n, size_t i, struct node_range_status *st)
 {
-	if (i >= n->n_ranges)
-		return RC_NOT_FOUND;
-	pthread_mutex_lock(&n->st_mu);
-	*st = n->ranges[i].st;
-	pthread_mutex_unlock(&n->st_mu);
-	return RC_OK;
+	int rc = RC_OK;
+
+	pthread_rwlock_rdlock(&n->tab_lock);
+	if (i >= n->n_ranges) {
+		rc = RC_NOT_FOUND;
+	} else {
+		pthread_mutex_lock(&n->st_mu);
+		*st = n->ranges[i]->st;
+		pthread_mutex_unlock(&n->st_mu);
+	}
+	pthread_rwlock_unlock(&n->tab_lock);
+	return rc;
 }
 
 uint64_t node_leader(struct node *n, uint64_t range_id, const char **addr)
@@ -1620,6 +2361,15 @@ uint64_t node_leader(struct node *n, uint64_t range_id, const char **addr)
 uint64_t node_id(const struct node *n)
 {
 	return n->id;
+}
+
+size_t node_member_ids(const struct node *n, uint64_t *ids, size_t max)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < n->n_members && k < max; i++)
+		ids[k++] = n->members[i].id;
+	return k;
 }
 
 const char *node_member_addr(const struct node *n, uint64_t id)
@@ -1656,6 +2406,8 @@ static int node_metrics(struct node *n, struct metrics *reg, struct err *e)
 	  "Log compactions (snapshots taken) on this node.");
 	C(m_snapshots_installed, "raftd_snapshots_installed_total",
 	  "Snapshots received from a leader and installed.");
+	C(m_splits, "raftd_range_splits_total",
+	  "Range splits applied on this node.");
 #undef C
 	return metrics_histogram(reg, "raftd_fsync_seconds",
 				 "Duration of group-commit syncs of the Raft "
@@ -1663,14 +2415,42 @@ static int node_metrics(struct node *n, struct metrics *reg, struct err *e)
 				 METRICS_LATENCY_NBOUNDS, &n->m_fsync, e);
 }
 
-static int range_init(struct node *n, struct range *rg, uint64_t id,
-		      struct err *e)
+/* Allocate rg for id, open its table, and add it to the table of ranges. */
+static int range_new(struct node *n, uint64_t id, struct range **out,
+		     struct err *e)
 {
+	struct range *rg;
+	int rc;
+
+	*out = NULL;
+	if (n->n_ranges == n->cap_ranges) {
+		size_t cap = n->cap_ranges ? 2 * n->cap_ranges : 16;
+		struct range **p = realloc(n->ranges, cap * sizeof(*p));
+
+		if (p == NULL)
+			return err_set(e, RC_NOMEM, "out of memory");
+		pthread_rwlock_wrlock(&n->tab_lock);
+		n->ranges = p;
+		n->cap_ranges = cap;
+		pthread_rwlock_unlock(&n->tab_lock);
+	}
+	rg = calloc(1, sizeof(*rg));
+	if (rg == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
 	rg->id = id;
+	rg->last_role = -1;
 	snprintf(rg->name, sizeof(rg->name), "r%" PRIu64 ".data", id);
 	pthread_rwlock_init(&rg->mvcc_lock, NULL);
-	n->n_ranges++;
-	return mvcc_open(n->env, rg->name, &rg->mvcc, e);
+	if ((rc = mvcc_open(n->env, rg->name, &rg->mvcc, e)) != RC_OK) {
+		pthread_rwlock_destroy(&rg->mvcc_lock);
+		free(rg);
+		return rc;
+	}
+	pthread_rwlock_wrlock(&n->tab_lock);
+	n->ranges[n->n_ranges++] = rg;
+	pthread_rwlock_unlock(&n->tab_lock);
+	*out = rg;
+	return RC_OK;
 }
 
 static int range_raft_new(struct node *n, struct range *rg, uint64_t applied,
@@ -1698,22 +2478,20 @@ static int node_bootstrap(struct node *n, struct err *e)
 	memset(&conf, 0, sizeof(conf));
 	for (size_t i = 0; i < n->n_members; i++)
 		conf.m[conf.n++].id = n->members[i].id;
-	for (uint64_t id = 1; id <= N_RANGES; id++) {
-		struct range *rg = &n->ranges[id - 1];
+	for (uint64_t id = NODE_META_RANGE; id <= NODE_DATA_RANGE; id++) {
+		struct range *rg;
+		struct desc d;
 
-		if ((rc = range_init(n, rg, id, e)) != RC_OK)
+		if ((rc = range_new(n, id, &rg, e)) != RC_OK)
 			return rc;
-		if (id == NODE_META_RANGE) {
-			rg->start[0] = 0x01;
-			rg->end[0] = 0x02;
-			rg->start_len = rg->end_len = 1;
-		} else {
-			rg->start[0] = 0x02;	/* to the end of keys */
-			rg->start_len = 1;
-		}
-		rg->generation = 1;
+		if (id == NODE_META_RANGE)
+			desc_init(&d, id, "\x01", 1, "\x02", 1, NULL);
+		else
+			desc_init(&d, id, "\x02", 1, NULL, 0, NULL);
+		d.generation = 1;
 		for (size_t i = 0; i < conf.n; i++)
-			rg->voters[rg->n_voters++] = conf.m[i].id;
+			d.replicas[d.n_replicas++] = conf.m[i].id;
+		rg->desc = d;
 		if ((rc = range_raft_new(n, rg, 0, e)) != RC_OK)
 			return rc;
 		if ((rc = raft_bootstrap(rg->raft, &conf, e)) != RC_OK)
@@ -1724,84 +2502,98 @@ static int node_bootstrap(struct node *n, struct err *e)
 	return ready_all(n, 1, e);
 }
 
+/*
+ * Load range id from the raftstore (at start-up, or when a split made it):
+ * descriptor, snapshot (re-installed if a crash cut its install short),
+ * log, and a Raft core restored from them.
+ */
+static int range_load(struct node *n, uint64_t id, struct err *e)
+{
+	struct raftstore_state st;
+	struct range *rg;
+	int rc;
+
+	if ((rc = range_new(n, id, &rg, e)) != RC_OK)
+		return err_prefix(e, "range %" PRIu64, id);
+	rc = raftstore_load(n->rs, rg->id, &st, e);
+	if (rc == RC_OK && st.meta == NULL)
+		rc = err_set(e, RC_CORRUPT, "range %" PRIu64 " has no "
+			     "descriptor", rg->id);
+	if (rc == RC_OK) {
+		rc = desc_decode(st.meta, st.meta_len, &rg->desc, e);
+		if (rc == RC_OK && rg->desc.range_id != rg->id)
+			rc = err_set(e, RC_CORRUPT, "descriptor of range %"
+				     PRIu64 " stored for range %" PRIu64,
+				     rg->desc.range_id, rg->id);
+		else if (rc != RC_OK)
+			rc = err_set(e, RC_CORRUPT, "%s", e->msg);
+	}
+	if (rc == RC_OK && st.has_snapshot && st.applied < st.snap.index) {
+		log_info("msg=\"re-installing snapshot\" range=%" PRIu64
+			 " index=%" PRIu64, rg->id, st.snap.index);
+		rc = snap_install(n, rg, st.snap.index, st.snap.data,
+				  st.snap.len, e);
+		if (rc == RC_OK)
+			st.applied = st.snap.index;
+	}
+	if (rc == RC_OK && st.has_snapshot) {
+		/* T(applied): the image, then commands up to it */
+		struct desc d;
+		size_t off;
+		int hd;
+		uint64_t ts, k, b;
+
+		if (snap_check(st.snap.data, st.snap.len, &d, &hd, &off, e) !=
+		    RC_OK) {
+			rc = err_prefix(e, "stored snapshot");
+		} else {
+			snap_totals(st.snap.data, st.snap.len, off, &ts, &k,
+				    &b);
+			if (ts > rg->applied_ts)
+				rg->applied_ts = ts;
+		}
+	}
+	if (rc == RC_OK)
+		for (size_t k = 0; k < st.n; k++) {
+			uint64_t ts = cmd_ts(st.ents[k].data, st.ents[k].len);
+
+			if (st.ents[k].index <= st.applied &&
+			    st.ents[k].type == RAFT_ENTRY_NORMAL &&
+			    ts > rg->applied_ts)
+				rg->applied_ts = ts;
+		}
+	if (rc == RC_OK) {
+		hlc_floor(&n->hlc, rg->applied_ts);
+		rc = range_raft_new(n, rg, st.applied, e);
+	}
+	if (rc == RC_OK)
+		rc = raft_restore(rg->raft, &st.hs, st.has_snapshot ?
+				  &st.snap : NULL, st.ents, st.n, e);
+	if (rc == RC_OK)
+		for (size_t k = 0; k < st.n; k++) {
+			uint64_t ts = cmd_ts(st.ents[k].data, st.ents[k].len);
+
+			if (ts != 0)
+				hlc_floor(&n->hlc, ts);
+		}
+	if (rc == RC_OK)
+		log_info("msg=\"loaded range\" range=%" PRIu64 " term=%" PRIu64
+			 " commit=%" PRIu64 " applied=%" PRIu64 " entries=%zu",
+			 rg->id, st.hs.term, st.hs.commit, st.applied, st.n);
+	raftstore_state_release(&st);
+	if (rc != RC_OK)
+		return err_prefix(e, "loading range %" PRIu64, rg->id);
+	return RC_OK;
+}
+
 static int node_recover(struct node *n, const uint64_t *ids, size_t n_ids,
 			struct err *e)
 {
-	int rc = RC_OK;
+	int rc;
 
-	if (n_ids > N_RANGES)
-		return err_set(e, RC_CORRUPT, "data dir holds %zu ranges; "
-			       "this raftd knows only ranges 1 and 2", n_ids);
-	for (size_t i = 0; i < n_ids; i++) {
-		struct range *rg = &n->ranges[i];
-		struct raftstore_state st;
-
-		if ((rc = range_init(n, rg, ids[i], e)) != RC_OK)
+	for (size_t i = 0; i < n_ids; i++)
+		if ((rc = range_load(n, ids[i], e)) != RC_OK)
 			return rc;
-		rc = raftstore_load(n->rs, rg->id, &st, e);
-		if (rc == RC_OK && st.meta == NULL)
-			rc = err_set(e, RC_CORRUPT, "range %" PRIu64 " has no "
-				     "descriptor", rg->id);
-		if (rc == RC_OK)
-			rc = desc_decode(rg, st.meta, st.meta_len, e);
-		if (rc == RC_OK && st.has_snapshot &&
-		    st.applied < st.snap.index) {
-			log_info("msg=\"re-installing snapshot\" range=%"
-				 PRIu64 " index=%" PRIu64, rg->id,
-				 st.snap.index);
-			rc = snap_install(n, rg, st.snap.index, st.snap.data,
-					  st.snap.len, e);
-			if (rc == RC_OK)
-				st.applied = st.snap.index;
-		}
-		if (rc == RC_OK && st.has_snapshot) {
-			/* T(applied): the image, then commands up to it */
-			uint64_t ts;
-
-			if (snap_check(st.snap.data, st.snap.len, e) !=
-			    RC_OK) {
-				rc = err_prefix(e, "stored snapshot");
-			} else {
-				ts = snap_max_ts(st.snap.data, st.snap.len);
-				if (ts > rg->applied_ts)
-					rg->applied_ts = ts;
-			}
-		}
-		if (rc == RC_OK)
-			for (size_t k = 0; k < st.n; k++) {
-				uint64_t ts = cmd_ts(st.ents[k].data,
-						     st.ents[k].len);
-
-				if (st.ents[k].index <= st.applied &&
-				    st.ents[k].type == RAFT_ENTRY_NORMAL &&
-				    ts > rg->applied_ts)
-					rg->applied_ts = ts;
-			}
-		if (rc == RC_OK) {
-			hlc_floor(&n->hlc, rg->applied_ts);
-			rc = range_raft_new(n, rg, st.applied, e);
-		}
-		if (rc == RC_OK)
-			rc = raft_restore(rg->raft, &st.hs, st.has_snapshot ?
-					  &st.snap : NULL, st.ents, st.n, e);
-		if (rc == RC_OK)
-			for (size_t k = 0; k < st.n; k++) {
-				uint64_t ts = cmd_ts(st.ents[k].data,
-						     st.ents[k].len);
-
-				if (ts != 0)
-					hlc_floor(&n->hlc, ts);
-			}
-		if (rc == RC_OK)
-			log_info("msg=\"recovered range\" range=%" PRIu64
-				 " term=%" PRIu64 " commit=%" PRIu64
-				 " applied=%" PRIu64 " entries=%zu", rg->id,
-				 st.hs.term, st.hs.commit, st.applied, st.n);
-		raftstore_state_release(&st);
-		if (rc != RC_OK)
-			return err_prefix(e, "recovering range %" PRIu64,
-					  rg->id);
-	}
 	return RC_OK;
 }
 
@@ -1825,8 +2617,10 @@ int node_open(struct node **out, const struct node_opts *o, struct err *e)
 	n->election_ticks = o->election_ticks ? o->election_ticks : 10;
 	n->snapshot_entries = o->snapshot_entries ? o->snapshot_entries :
 		10000;
+	n->split_qps = o->split_qps;
 	pthread_mutex_init(&n->mu, NULL);
 	pthread_mutex_init(&n->st_mu, NULL);
+	pthread_rwlock_init(&n->tab_lock, NULL);
 	{
 		pthread_condattr_t ca;
 
@@ -1876,8 +2670,6 @@ int node_open(struct node **out, const struct node_opts *o, struct err *e)
 	free(ids);
 	if (rc != RC_OK)
 		goto fail;
-	for (size_t i = 0; i < n->n_ranges; i++)
-		n->ranges[i].last_role = -1;
 	publish_status(n);
 	if (pthread_create(&n->snapper, NULL, snap_main, n) != 0) {
 		rc = err_set(e, RC_NOMEM, "cannot start the snapshot thread");
@@ -1936,14 +2728,19 @@ void node_close(struct node *n)
 		raftwire_msg_release(&n->inbox[i]);
 	free(n->inbox);
 	for (size_t i = 0; i < n->n_ranges; i++) {
-		struct range *rg = &n->ranges[i];
+		struct range *rg = RG(n, i);
 
 		range_fail_waiters(n, rg, RC_UNAVAILABLE,
 				   "raftd is shutting down");
 		raft_free(rg->raft);
 		mvcc_close(rg->mvcc, NULL);
 		pthread_rwlock_destroy(&rg->mvcc_lock);
+		splits_free(rg);
+		free(rg->res);
+		free(rg);
 	}
+	free(n->ranges);
+	pthread_rwlock_destroy(&n->tab_lock);
 	raftstore_close(n->rs, NULL);
 	if (n->env != NULL && bdb_close(n->env, &e) != RC_OK)
 		log_warn("msg=\"closing the environment\" error=\"%s\"",
@@ -1959,5 +2756,6 @@ void node_close(struct node *n)
 
 int node_failed(const struct node *n)
 {
-	return n != NULL && n->stop == 2;
+	/* read without n->mu: main polls it while the loop may set it */
+	return n != NULL && __atomic_load_n(&n->stop, __ATOMIC_RELAXED) == 2;
 }

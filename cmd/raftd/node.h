@@ -36,13 +36,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "desc.h"
 #include "err.h"
 #include "metrics.h"
 #include "mvcc.h"
 #include "raft.h"
 
 #define NODE_META_RANGE	1	/* range 1: descriptors, keys [0x01, 0x02) */
-#define NODE_DATA_RANGE	2	/* range 2: the KV API's user keys */
+#define NODE_DATA_RANGE	2	/* the first data range: keys [0x02, +inf) */
+/* Where a range made by a split starts its log (as CockroachDB does). */
+#define NODE_INIT_INDEX	10
+#define NODE_INIT_TERM	5
 #define NODE_WAIT_MS	5000	/* longest wait for a write or a read */
 #define NODE_MAX_PEERS	RAFT_MAX_NODES
 
@@ -61,6 +65,7 @@ struct node_opts {
 	unsigned heartbeat_ms;		/* tick interval */
 	unsigned election_ticks;	/* election timeout in ticks */
 	uint64_t snapshot_entries;	/* compact after this many; 0 = 10000 */
+	double split_qps;		/* hot_s counts time above this */
 	struct metrics *reg;		/* registry for raftd_* series */
 };
 
@@ -81,14 +86,27 @@ int node_receive(struct node *n, const struct raft_msg *msgs, size_t n_msgs,
 
 enum node_op_kind {
 	NODE_OP_PUT = 1,
-	NODE_OP_DELETE = 2
+	NODE_OP_DELETE = 2,
+	/*
+	 * Split the range at key: val is BE64 new range id | BE64 the
+	 * generation the range must still have.  Alone in its command.
+	 */
+	NODE_OP_SPLIT = 3,
+	/* key's value (decimal text, absent = 0) += BE64 val; the result */
+	NODE_OP_INCR = 4,
+	/*
+	 * Meta range only: store the descriptor in val (JSON) under its meta
+	 * key unless a newer (higher generation) overlapping one is there;
+	 * removes the older descriptors it overlaps.  key is ignored.
+	 */
+	NODE_OP_DESC_PUT = 5
 };
 
 struct node_op {
 	int kind;		/* enum node_op_kind */
 	const void *key;
 	size_t klen;
-	const void *val;	/* NODE_OP_PUT only */
+	const void *val;	/* PUT, SPLIT, INCR, DESC_PUT */
 	size_t vlen;
 };
 
@@ -96,15 +114,40 @@ struct node_op {
  * Propose ops as one command of range_id (atomic) and wait until it is
  * applied here.  RC_NOT_LEADER when this node does not lead the range (or
  * lost leadership meanwhile), RC_TIMEOUT after NODE_WAIT_MS (the write may
- * still happen), RC_TOO_LARGE / RC_BAD_INPUT for bad ops.
+ * still happen), RC_TOO_LARGE / RC_BAD_INPUT for bad ops.  Checked when
+ * the command applies, identically on every replica (then nothing of it
+ * is written): RC_RANGE_MOVED when a key is no longer in the range's span
+ * (a split moved it: look the range up again), RC_CONFLICT when a split's
+ * expected generation does not match.  result (may be NULL) receives the
+ * value of the last NODE_OP_INCR.
  */
 int node_write(struct node *n, uint64_t range_id, const struct node_op *ops,
-	       size_t n_ops, struct err *e);
+	       size_t n_ops, uint64_t *result, struct err *e);
+
+/* Ask the leader of range_id to hand leadership to node `to`. */
+int node_transfer_leader(struct node *n, uint64_t range_id, uint64_t to,
+			 struct err *e);
+
+/* The local range whose span holds key (whatever its role); 0 if none. */
+uint64_t node_locate(struct node *n, const void *key, size_t klen);
+
+/* A copy of range_id's descriptor as applied here. */
+int node_range_desc(struct node *n, uint64_t range_id, struct desc *d,
+		    struct err *e);
+
+/* Count one KV request served for range_id (load statistics). */
+void node_count_request(struct node *n, uint64_t range_id);
 
 /* ReadIndex: wait until a read of range_id now would be linearizable. */
 int node_read_barrier(struct node *n, uint64_t range_id, struct err *e);
 
-/* The MVCC table of range_id for reading (after node_read_barrier). */
+/*
+ * The MVCC table of range_id for reading (after node_read_barrier).  A key
+ * outside the range's span is RC_RANGE_MOVED.  node_scan reads [start,
+ * end) within the span only (start empty: the span's start): when the span
+ * ends before end, res->more is 1 and res->resume_key the span's end, so a
+ * caller walks the keyspace range by range.
+ */
 int node_get(struct node *n, uint64_t range_id, const void *key, size_t klen,
 	     void **val, size_t *vlen, struct err *e);
 int node_scan(struct node *n, uint64_t range_id, const void *start,
@@ -119,8 +162,12 @@ struct node_progress {
 
 struct node_range_status {
 	uint64_t range_id;
-	char start[16], end[16];	/* span bytes (NUL-terminated) */
-	size_t start_len, end_len;
+	uint64_t generation;
+	uint64_t size_bytes;		/* live keys + values (approximate) */
+	uint64_t keys;			/* live keys (approximate) */
+	double qps;			/* KV requests/s here, ~10 s average */
+	double hot_s;			/* seconds qps has stayed >= the
+					 * node's split_qps (0 if not) */
 	int role;			/* enum raft_role */
 	uint64_t term, commit, applied, leader;
 	uint64_t snapshot_index, first_index, last_index;
@@ -138,6 +185,9 @@ int node_range_status(struct node *n, size_t i, struct node_range_status *st);
 uint64_t node_leader(struct node *n, uint64_t range_id, const char **addr);
 
 uint64_t node_id(const struct node *n);
+/* The ids of the cluster's nodes (at most max); returns how many. */
+size_t node_member_ids(const struct node *n, uint64_t *ids, size_t max);
+
 /* Address of member id from the configuration, or NULL. */
 const char *node_member_addr(const struct node *n, uint64_t id);
 
