@@ -173,6 +173,54 @@ int desc_has_replica(const struct desc *d, uint64_t node)
 	return 0;
 }
 
+int desc_has_member(const struct desc *d, uint64_t node)
+{
+	if (desc_has_replica(d, node))
+		return 1;
+	for (size_t i = 0; i < d->n_learners; i++)
+		if (d->learners[i] == node)
+			return 1;
+	return 0;
+}
+
+static int list_remove(uint64_t *a, size_t *n, uint64_t v)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (a[i] == v) {
+			memmove(a + i, a + i + 1, (*n - i - 1) * sizeof(*a));
+			(*n)--;
+			return 1;
+		}
+	return 0;
+}
+
+int desc_apply_change(struct desc *d, int op, uint64_t node)
+{
+	int changed;
+
+	switch (op) {
+	case 1:		/* add learner */
+		if (desc_has_member(d, node) ||
+		    d->n_learners >= DESC_MAX_REPLICAS)
+			return 0;
+		d->learners[d->n_learners++] = node;
+		return 1;
+	case 2:		/* add voter / promote */
+		changed = list_remove(d->learners, &d->n_learners, node);
+		if (desc_has_replica(d, node) ||
+		    d->n_replicas >= DESC_MAX_REPLICAS)
+			return changed;
+		d->replicas[d->n_replicas++] = node;
+		return 1;
+	case 3:		/* remove */
+		changed = list_remove(d->learners, &d->n_learners, node);
+		return list_remove(d->replicas, &d->n_replicas, node) ||
+		       changed;
+	default:
+		return 0;
+	}
+}
+
 json_t *desc_to_json(const struct desc *d)
 {
 	json_t *j = json_object(), *reps = json_array();
@@ -192,6 +240,20 @@ json_t *desc_to_json(const struct desc *d)
 				json_integer((json_int_t)d->generation)) != 0)
 		goto fail;
 	json_decref(reps);
+	reps = NULL;
+	if (d->n_learners > 0) {
+		reps = json_array();
+		if (reps == NULL)
+			goto fail;
+		for (size_t i = 0; i < d->n_learners; i++)
+			if (json_array_append_new(reps, json_integer(
+					(json_int_t)d->learners[i])) != 0)
+				goto fail;
+		if (json_object_set_new(j, "learners", reps) != 0) {
+			reps = NULL;
+			goto fail;
+		}
+	}
 	return j;
 fail:
 	json_decref(reps);
@@ -246,6 +308,19 @@ int desc_from_json(const json_t *j, struct desc *d, struct err *e)
 			return err_set(e, RC_BAD_INPUT, "descriptor: "
 				       "replicas[%zu] must be a node id", i);
 		d->replicas[d->n_replicas++] = (uint64_t)json_integer_value(v);
+	}
+	reps = json_object_get(j, "learners");
+	if (reps == NULL)
+		return RC_OK;
+	if (!json_is_array(reps) || json_array_size(reps) > DESC_MAX_REPLICAS)
+		return err_set(e, RC_BAD_INPUT, "descriptor: field 'learners' "
+			       "must be an array of at most %d node ids",
+			       DESC_MAX_REPLICAS);
+	json_array_foreach(reps, i, v) {
+		if (!json_is_integer(v) || json_integer_value(v) <= 0)
+			return err_set(e, RC_BAD_INPUT, "descriptor: "
+				       "learners[%zu] must be a node id", i);
+		d->learners[d->n_learners++] = (uint64_t)json_integer_value(v);
 	}
 	return RC_OK;
 }

@@ -10,6 +10,7 @@
  * JSON form (what raftd answers, what the meta range stores):
  *	{"range_id":7, "start":"k0500", "end":"k0750",
  *	 "replicas":[1,2,3], "generation":4}
+ * plus "learners":[4] while replicas are being added (omitted when none).
  * A key that is not valid UTF-8 (or holds a NUL) is written as
  * "start_b64"/"end_b64" (base64) instead; desc_bytes_set/get implement that
  * convention for any field, so every byte string in rangedb's JSON has one
@@ -40,6 +41,8 @@
 #define DESC_META_LAST		"\x01" "e"	/* the range with empty end */
 #define DESC_META_END		"\x01" "f"	/* past every descriptor */
 #define DESC_META_COUNTER	"\x01" "c"	/* last range id handed out */
+#define DESC_META_NODE		"\x01" "n"	/* + BE64 id: a node's address */
+#define DESC_META_NODE_END	"\x01" "o"
 
 struct desc {
 	uint64_t range_id;
@@ -47,8 +50,10 @@ struct desc {
 	size_t start_len;
 	unsigned char end[DESC_BOUND_MAX];
 	size_t end_len;		/* 0: +infinity */
-	uint64_t replicas[DESC_MAX_REPLICAS];
+	uint64_t replicas[DESC_MAX_REPLICAS];	/* voters */
 	size_t n_replicas;
+	uint64_t learners[DESC_MAX_REPLICAS];	/* catching up, no vote */
+	size_t n_learners;
 	uint64_t generation;
 };
 
@@ -59,8 +64,18 @@ int desc_init(struct desc *d, uint64_t id, const void *start, size_t slen,
 /* 1 if key lies in [start, end). */
 int desc_contains(const struct desc *d, const void *key, size_t klen);
 
-/* 1 if d has node as a replica. */
+/* 1 if d has node as a replica (a voter). */
 int desc_has_replica(const struct desc *d, uint64_t node);
+
+/* 1 if node is a voter or a learner of d. */
+int desc_has_member(const struct desc *d, uint64_t node);
+
+/*
+ * Apply a membership change to d's replica lists: op is 1 add learner,
+ * 2 add voter (or promote a learner), 3 remove (raft_conf_op values).
+ * Returns 1 if d changed (the caller bumps the generation), 0 if not.
+ */
+int desc_apply_change(struct desc *d, int op, uint64_t node);
 
 /* JSON object of d (NULL when out of memory). */
 json_t *desc_to_json(const struct desc *d);

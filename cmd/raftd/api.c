@@ -873,6 +873,45 @@ static void handle_meta_nodes(const struct http_req *req,
 		http_resp_json(resp, 200, j);
 }
 
+/* POST /meta/nodes {"id","address"}: register a node (on the meta leader). */
+static void handle_meta_register(const struct http_req *req,
+				 struct http_resp *resp, void *arg)
+{
+	struct raftd_api *a = arg;
+	uint64_t id;
+	const char *addr;
+	struct err e;
+
+	if (jx_get_u64(req->json, "id", &id, &e) != RC_OK ||
+	    jx_get_str(req->json, "address", &addr, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	if (id == 0 || strchr(addr, ':') == NULL || strlen(addr) > 255) {
+		http_resp_error(resp, RC_BAD_INPUT, "a node needs an id > 0 "
+				"and an address HOST:PORT");
+		return;
+	}
+	if (node_member_addr(a->node, id) != NULL &&
+	    strcmp(node_member_addr(a->node, id), addr) != 0) {
+		http_resp_error(resp, RC_CONFLICT, "node %" PRIu64 " is at %s "
+				"already; node ids are never reused", id,
+				node_member_addr(a->node, id));
+		return;
+	}
+	if (not_leader(a, req, resp, NODE_META_RANGE))
+		return;
+	if (shard_register_node(a->node, id, addr, &e) != RC_OK) {
+		node_error(a, req, resp, &e, NODE_META_RANGE);
+		return;
+	}
+	if (node_add_member(a->node, id, addr, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	resp->status = 204;
+}
+
 /* POST /meta/descriptor (from other nodes): write it into meta. */
 static void handle_meta_descriptor(const struct http_req *req,
 				   struct http_resp *resp, void *arg)
@@ -1012,6 +1051,53 @@ static void handle_admin_transfer(const struct http_req *req,
 					    (json_int_t)to));
 }
 
+static void handle_admin_move(const struct http_req *req,
+			      struct http_resp *resp, void *arg)
+{
+	struct raftd_api *a = arg;
+	uint64_t id, from, to;
+	struct desc d;
+	struct err e;
+	json_t *j;
+
+	if (jx_get_u64(req->json, "from", &from, &e) != RC_OK ||
+	    jx_get_u64(req->json, "to", &to, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	if ((id = admin_range(a, req, resp)) == 0)
+		return;
+	if (shard_move(a->node, id, from, to, &e) != RC_OK) {
+		node_error(a, req, resp, &e, id);
+		return;
+	}
+	if (node_range_desc(a->node, id, &d, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	j = json_pack("{s:o}", "range", desc_to_json(&d));
+	if (j == NULL)
+		http_resp_error(resp, RC_NOMEM, "out of memory");
+	else
+		http_resp_json(resp, 200, j);
+}
+
+/* POST /admin/replica (from a range's leader): create an empty replica. */
+static void handle_admin_replica(const struct http_req *req,
+				 struct http_resp *resp, void *arg)
+{
+	struct raftd_api *a = arg;
+	struct desc d;
+	struct err e;
+
+	if (desc_from_json(req->json, &d, &e) != RC_OK ||
+	    node_create_replica(a->node, &d, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	resp->status = 204;
+}
+
 /* ---- start / stop ------------------------------------------------------ */
 
 int raftd_api_start(struct raftd_api **out, struct node *n,
@@ -1061,9 +1147,13 @@ int raftd_api_start(struct raftd_api **out, struct node *n,
 	R("POST", "/meta/descriptor", HTTP_JSON_BODY, 65536,
 	  handle_meta_descriptor);
 	R("POST", "/meta/alloc-range-id", 0, 0, handle_meta_alloc);
+	R("POST", "/meta/nodes", HTTP_JSON_BODY, 4096, handle_meta_register);
 	R("POST", "/admin/split", HTTP_JSON_BODY, 65536, handle_admin_split);
 	R("POST", "/admin/transfer-leader", HTTP_JSON_BODY, 4096,
 	  handle_admin_transfer);
+	R("POST", "/admin/move", HTTP_JSON_BODY, 4096, handle_admin_move);
+	R("POST", "/admin/replica", HTTP_JSON_BODY, 65536,
+	  handle_admin_replica);
 	R("GET", "/status", 0, 0, handle_status);
 	R("GET", "/metrics", 0, 0, handle_metrics);
 #undef R

@@ -43,6 +43,9 @@ static const char usage_text[] =
 "                             [node.N])\n"
 "  -d, --data DIR             data directory, created if missing\n"
 "                             (default: 'data' of [node.N])\n"
+"  -j, --join ADDR            join the running cluster that node ADDR\n"
+"                             belongs to: register there and wait for\n"
+"                             replicas (never founds ranges itself)\n"
 "      --heartbeat DUR        Raft tick and heartbeat interval (default\n"
 "                             100ms)\n"
 "      --election-timeout DUR election timeout, at least 2 heartbeats\n"
@@ -101,6 +104,7 @@ struct raftd_opts {
 	const char *config;
 	const char *config_path;	/* the file actually read */
 	uint64_t id;
+	const char *join;
 	int ready_fd;
 	struct cfg *cfg;
 	const char *flag_vals[F__COUNT];
@@ -130,6 +134,7 @@ static int parse_args(struct raftd_opts *o, int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "data", required_argument, NULL, 'd' },
+		{ "join", required_argument, NULL, 'j' },
 		{ "heartbeat", required_argument, NULL, 1 },
 		{ "election-timeout", required_argument, NULL, 2 },
 		{ "snapshot-entries", required_argument, NULL, 3 },
@@ -147,7 +152,7 @@ static int parse_args(struct raftd_opts *o, int argc, char **argv)
 	int c, have_id = 0;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":i:c:l:d:hV", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, ":i:c:l:d:j:hV", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'i':
@@ -161,6 +166,15 @@ static int parse_args(struct raftd_opts *o, int argc, char **argv)
 		case 'c': o->config = optarg; break;
 		case 'l': o->flag_vals[F_LISTEN] = optarg; break;
 		case 'd': o->flag_vals[F_DATA] = optarg; break;
+		case 'j':
+			if (strchr(optarg, ':') == NULL) {
+				cli_usage_error(PROG, "--join takes HOST:PORT "
+						"of a running node, got '%s'",
+						optarg);
+				return EXIT_USAGE;
+			}
+			o->join = optarg;
+			break;
 		case 1: o->flag_vals[F_HEARTBEAT] = optarg; break;
 		case 2: o->flag_vals[F_ELECTION] = optarg; break;
 		case 3: o->flag_vals[F_SNAPSHOT] = optarg; break;
@@ -361,6 +375,7 @@ static int run(struct raftd_opts *o, const struct raftd_settings *s,
 	no.election_ticks = (unsigned)(s->election_ms / s->heartbeat_ms);
 	no.snapshot_entries = (uint64_t)s->snapshot_entries;
 	no.split_qps = (double)s->split_qps;
+	no.no_bootstrap = o->join != NULL;
 	no.reg = reg;
 	if ((rc = node_open(&node, &no, e)) != RC_OK)
 		goto out;
@@ -371,13 +386,6 @@ static int run(struct raftd_opts *o, const struct raftd_settings *s,
 	ao.reg = reg;
 	if ((rc = raftd_api_start(&api, node, &ao, e)) != RC_OK)
 		goto out;
-	memset(&so, 0, sizeof(so));
-	so.auto_split = s->auto_split;
-	so.split_bytes = s->split_bytes;
-	so.split_qps = (double)s->split_qps;
-	so.split_qps_ms = (uint64_t)s->split_qps_ms;
-	if ((rc = shard_start(&shard, node, &so, e)) != RC_OK)
-		goto out;
 	{
 		const char *colon = strrchr(s->listen, ':');
 		int hostlen = colon ? (int)(colon - s->listen) :
@@ -386,6 +394,15 @@ static int run(struct raftd_opts *o, const struct raftd_settings *s,
 		snprintf(addr, sizeof(addr), "%.*s:%u", hostlen, s->listen,
 			 raftd_api_port(api));
 	}
+	memset(&so, 0, sizeof(so));
+	so.auto_split = s->auto_split;
+	so.split_bytes = s->split_bytes;
+	so.split_qps = (double)s->split_qps;
+	so.split_qps_ms = (uint64_t)s->split_qps_ms;
+	so.join = o->join;
+	so.self_addr = s->address ? s->address : addr;
+	if ((rc = shard_start(&shard, node, &so, e)) != RC_OK)
+		goto out;
 	log_info("msg=\"serving\" node=%" PRIu64 " addr=%s data=%s "
 		 "heartbeat_ms=%" PRId64 " election_ms=%" PRId64, o->id, addr,
 		 s->data, s->heartbeat_ms, s->election_ms);

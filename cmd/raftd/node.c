@@ -70,7 +70,10 @@
 #define COUNT_MS	10000		/* recount a written range's size */
 #define QPS_ALPHA	0.1		/* per STATS_MS: ~10 s average */
 
-enum req_kind { REQ_PROPOSE = 1, REQ_READ, REQ_TRANSFER };
+enum req_kind {
+	REQ_PROPOSE = 1, REQ_READ, REQ_TRANSFER, REQ_CONF, REQ_CREATE,
+	REQ_DESTROY
+};
 
 /* The verdict of one applied entry, for its proposer. */
 struct apply_res {
@@ -96,7 +99,10 @@ struct req {
 	uint64_t ctx;		/* REQ_READ: raft_read_index context */
 	uint64_t read_index;	/* REQ_READ: 0 until raft answered */
 	uint64_t deadline_ms;	/* monotonic */
-	uint64_t to;		/* REQ_TRANSFER: the new leader */
+	uint64_t to;		/* REQ_TRANSFER: the new leader; REQ_CONF:
+				 * the node added or removed */
+	int conf_op;		/* REQ_CONF: enum raft_conf_op */
+	struct desc *desc;	/* REQ_CREATE: the replica to create */
 	/* under node.mu: */
 	int done;
 	int rc;
@@ -120,6 +126,11 @@ struct range {
 	struct desc desc;
 	uint64_t snap_gen;		/* +1 at each install or split; written
 					 * under mvcc_lock held for writing */
+	int initialized;		/* has data (not an empty replica that
+					 * waits for its first snapshot) */
+	int remove_pending;		/* loop: this node was removed */
+	int destroyed;			/* loop: gone (kept for late pointers) */
+	struct range *next_dead;
 
 	/* load statistics: req_count by API threads (atomic), rest loop */
 	uint64_t req_count;
@@ -174,8 +185,10 @@ struct snapjob {
 
 struct node {
 	uint64_t id;
+	/* slots only appended; n_members counts complete ones (atomic) */
 	struct node_member members[NODE_MAX_PEERS];
 	size_t n_members;
+	pthread_mutex_t members_mu;	/* serializes node_add_member */
 	unsigned heartbeat_ms;
 	unsigned election_ticks;
 	uint64_t snapshot_entries;
@@ -188,6 +201,8 @@ struct node {
 	struct range **ranges;
 	size_t n_ranges, cap_ranges;
 	pthread_rwlock_t tab_lock;
+	struct range *dead;		/* destroyed replicas (loop only) */
+	int no_bootstrap;
 	double split_qps;
 	struct hlc hlc;			/* loop only */
 	uint64_t read_seq;		/* loop only */
@@ -267,7 +282,7 @@ static int range_has_voter(struct node *n, struct range *rg, uint64_t id)
 	int yes;
 
 	pthread_mutex_lock(&n->st_mu);
-	yes = desc_has_replica(&rg->desc, id);
+	yes = desc_has_member(&rg->desc, id);
 	pthread_mutex_unlock(&n->st_mu);
 	return yes;
 }
@@ -308,6 +323,7 @@ static void req_unref_locked(struct req *r)
 		return;
 	pthread_cond_destroy(&r->cond);
 	free(r->cmd);
+	free(r->desc);
 	free(r);
 }
 
@@ -1053,6 +1069,8 @@ static int snap_install(struct node *n, struct range *rg, uint64_t index,
 	txn = NULL;
 	if (rc == RC_OK && has_desc)
 		range_set_desc(n, rg, &d);
+	if (rc == RC_OK)
+		__atomic_store_n(&rg->initialized, 1, __ATOMIC_RELEASE);
 out:
 	if (txn != NULL)
 		bdb_txn_abort(txn, NULL);
@@ -1077,8 +1095,12 @@ out:
 static void conf_of_desc(const struct desc *d, struct raft_conf *c)
 {
 	memset(c, 0, sizeof(*c));
-	for (size_t i = 0; i < d->n_replicas && i < RAFT_MAX_NODES; i++)
+	for (size_t i = 0; i < d->n_replicas && c->n < RAFT_MAX_NODES; i++)
 		c->m[c->n++].id = d->replicas[i];
+	for (size_t i = 0; i < d->n_learners && c->n < RAFT_MAX_NODES; i++) {
+		c->m[c->n].id = d->learners[i];
+		c->m[c->n++].learner = 1;
+	}
 }
 
 /*
@@ -1390,6 +1412,8 @@ static int range_snap_done(struct node *n, struct snapjob *j, uint64_t now,
 	uint64_t t0, t1;
 	int rc;
 
+	if (rg->destroyed)
+		return RC_OK;
 	if (j->count_only) {
 		rg->count_busy = 0;
 		if (j->rc == RC_OK && j->gen == rg->snap_gen) {
@@ -1475,7 +1499,7 @@ static int range_apply_once(struct node *n, struct range *rg, int log_bad,
 	struct bdb_txn *txn = NULL;
 	struct err ce;
 	uint64_t last, bytes0 = rg->approx_bytes, keys0 = rg->approx_keys;
-	int rc;
+	int rc, desc_dirty = 0, removed = 0;
 
 	rg->work = rg->desc;
 	splits_free(rg);
@@ -1486,7 +1510,20 @@ static int range_apply_once(struct node *n, struct range *rg, int log_bad,
 		struct apply_res *res = &rg->res[i];
 
 		memset(res, 0, sizeof(*res));
-		if (en->type != RAFT_ENTRY_NORMAL || en->len == 0)
+		if (en->type == RAFT_ENTRY_CONF) {
+			int op;
+			uint64_t node;
+
+			if (raft_conf_decode(en->data, en->len, &op, &node) ==
+			    RC_OK && desc_apply_change(&rg->work, op, node)) {
+				rg->work.generation++;
+				desc_dirty = 1;
+				if (op == RAFT_CONF_REMOVE && node == n->id)
+					removed = 1;
+			}
+			continue;
+		}
+		if (en->len == 0)
 			continue;
 		rc = cmd_apply(n, rg, txn, en->data, en->len, res, &ce);
 		if (rc == RC_CORRUPT) {
@@ -1504,8 +1541,21 @@ static int range_apply_once(struct node *n, struct range *rg, int log_bad,
 	last = rd->committed[rd->n_committed - 1].index;
 	if ((rc = raftstore_set_applied(n->rs, txn, rg->id, last, e)) != RC_OK)
 		goto out;
+	if (desc_dirty) {
+		char *dj = NULL;
+		size_t dl = 0;
+
+		if ((rc = desc_encode(&rg->work, &dj, &dl, e)) != RC_OK)
+			goto out;
+		rc = raftstore_set_meta(n->rs, txn, rg->id, dj, dl, e);
+		free(dj);
+		if (rc != RC_OK)
+			goto out;
+	}
 	rc = bdb_txn_commit(txn, e);
 	txn = NULL;
+	if (rc == RC_OK && removed)
+		rg->remove_pending = 1;
 out:
 	if (txn != NULL)
 		bdb_txn_abort(txn, NULL);
@@ -1517,6 +1567,7 @@ out:
 }
 
 static int range_load(struct node *n, uint64_t id, struct err *e);
+static void range_destroy(struct node *n, struct range *rg);
 
 /* 1 if an entry of rd.committed is a split (its apply excludes readers). */
 static int has_split(const struct raft_ready *rd)
@@ -1563,10 +1614,10 @@ static int range_apply(struct node *n, struct range *rg, struct err *e)
 	       ++tries < APPLY_TRIES)
 		log_debug("msg=\"apply lost a deadlock; retrying\" range=%"
 			  PRIu64 " try=%d", rg->id, tries);
-	if (rc == RC_OK && split) {
+	if (rc == RC_OK && split)
 		rg->snap_gen++;		/* builds of the wider table are void */
+	if (rc == RC_OK && memcmp(&rg->work, &rg->desc, sizeof(rg->work)))
 		range_set_desc(n, rg, &rg->work);
-	}
 	pthread_rwlock_unlock(&rg->mvcc_lock);
 	if (rc != RC_OK)
 		return rc;
@@ -1795,6 +1846,12 @@ static int ready_all(struct node *n, int bootstrap, struct err *e)
 		range_reads(n, rg, st.applied);
 		memset(&rg->rd, 0, sizeof(rg->rd));
 	}
+	for (i = 0; i < n->n_ranges;) {
+		if (RG(n, i)->remove_pending)
+			range_destroy(n, RG(n, i));	/* shifts the rest */
+		else
+			i++;
+	}
 	return RC_OK;
 fail:
 	raftstore_batch_abort(b, NULL);
@@ -1807,18 +1864,121 @@ fail:
 	return rc;
 }
 
+/*
+ * This node's replica of rg is gone (removed from the range): drop its
+ * Raft core, table and stored state.  The struct stays allocated (on
+ * n->dead) since API threads and queued snapshot jobs may hold pointers.
+ */
+static void range_destroy(struct node *n, struct range *rg)
+{
+	struct err e;
+
+	range_fail_waiters(n, rg, RC_RANGE_MOVED, "this node's replica was "
+			   "removed");
+	pthread_rwlock_wrlock(&n->tab_lock);
+	for (size_t i = 0; i < n->n_ranges; i++)
+		if (n->ranges[i] == rg) {
+			memmove(n->ranges + i, n->ranges + i + 1,
+				(n->n_ranges - i - 1) * sizeof(rg));
+			n->n_ranges--;
+			break;
+		}
+	pthread_rwlock_unlock(&n->tab_lock);
+	pthread_rwlock_wrlock(&rg->mvcc_lock);
+	rg->snap_gen++;
+	__atomic_store_n(&rg->initialized, 0, __ATOMIC_RELEASE);
+	mvcc_close(rg->mvcc, NULL);
+	rg->mvcc = NULL;
+	if (bdb_db_remove(n->env, NULL, rg->name, &e) != RC_OK)
+		log_warn("msg=\"cannot remove a table\" range=%" PRIu64
+			 " error=\"%s\"", rg->id, e.msg);
+	pthread_rwlock_unlock(&rg->mvcc_lock);
+	if (raftstore_delete_range(n->rs, NULL, rg->id, &e) != RC_OK)
+		log_warn("msg=\"cannot delete raft state\" range=%" PRIu64
+			 " error=\"%s\"", rg->id, e.msg);
+	raft_free(rg->raft);
+	rg->raft = NULL;
+	rg->destroyed = 1;
+	rg->next_dead = n->dead;
+	n->dead = rg;
+	log_info("msg=\"replica removed\" range=%" PRIu64, rg->id);
+}
+
 /* ---- the loop ----------------------------------------------------------- */
+
+static int range_new(struct node *n, uint64_t id, struct range **out,
+		     struct err *e);
+static int range_raft_new(struct node *n, struct range *rg, uint64_t applied,
+			  struct err *e);
+
+/*
+ * REQ_CREATE: an empty replica of r->desc's range, which waits for its
+ * leader's snapshot (a replica being added).  Already here: nothing to do.
+ */
+static int create_replica(struct node *n, const struct desc *d, struct err *e)
+{
+	struct bdb_txn *txn = NULL;
+	struct range *rg;
+	char *dj = NULL;
+	size_t dl = 0;
+	int rc;
+
+	if (range_find(n, d->range_id) != NULL)
+		return RC_OK;
+	if (!desc_has_member(d, n->id))
+		return err_set(e, RC_BAD_INPUT, "node %" PRIu64 " is not in the "
+			       "replicas of range %" PRIu64, n->id,
+			       d->range_id);
+	if ((rc = desc_encode(d, &dj, &dl, e)) != RC_OK)
+		return rc;
+	rc = bdb_txn_begin(n->env, 0, &txn, e);
+	if (rc == RC_OK)
+		rc = raftstore_set_meta(n->rs, txn, d->range_id, dj, dl, e);
+	if (rc == RC_OK)
+		rc = bdb_txn_commit(txn, e);
+	else if (txn != NULL)
+		bdb_txn_abort(txn, NULL);
+	free(dj);
+	if (rc != RC_OK)
+		return rc;
+	if ((rc = range_new(n, d->range_id, &rg, e)) != RC_OK)
+		return rc;
+	rg->desc = *d;
+	if ((rc = range_raft_new(n, rg, 0, e)) != RC_OK)
+		return rc;
+	log_info("msg=\"created an empty replica\" range=%" PRIu64,
+		 d->range_id);
+	return RC_OK;
+}
 
 static void handle_req(struct node *n, struct req *r)
 {
-	struct range *rg = range_find(n, r->range_id);
+	struct range *rg;
 	struct raft_status st;
 	struct err e;
 	int rc;
 
+	if (r->kind == REQ_CREATE) {
+		rc = create_replica(n, r->desc, &e);
+		req_complete(n, r, rc, &e);
+		return;
+	}
+	rg = range_find(n, r->range_id);
 	if (rg == NULL) {
 		req_fail(n, r, RC_NOT_FOUND, "no range %" PRIu64 " on node %"
 			 PRIu64, r->range_id, n->id);
+		return;
+	}
+	if (r->kind == REQ_DESTROY) {
+		/* only if meta's newer descriptor is still newer than ours */
+		if (rg->desc.generation < r->to) {
+			rg->remove_pending = 1;
+			req_complete(n, r, RC_OK, NULL);
+		} else {
+			req_fail(n, r, RC_CONFLICT, "range %" PRIu64 " is at "
+				 "generation %" PRIu64 " here, not older than %"
+				 PRIu64, rg->id, rg->desc.generation, r->to);
+		}
 		return;
 	}
 	raft_status(rg->raft, &st);
@@ -1830,6 +1990,22 @@ static void handle_req(struct node *n, struct req *r)
 	if (r->kind == REQ_TRANSFER) {
 		rc = raft_transfer_leader(rg->raft, r->to, &e);
 		req_complete(n, r, rc, &e);
+		return;
+	}
+	if (r->kind == REQ_CONF) {
+		rc = raft_propose_conf(rg->raft, r->conf_op, r->to, &r->index,
+				       &e);
+		if (rc != RC_OK) {
+			req_complete(n, r, rc, &e);
+			return;
+		}
+		r->term = st.term;
+		r->next = NULL;
+		if (rg->props_tail != NULL)
+			rg->props_tail->next = r;
+		else
+			rg->props = r;
+		rg->props_tail = r;
 		return;
 	}
 	if (r->kind == REQ_PROPOSE) {
@@ -2106,10 +2282,6 @@ int node_receive(struct node *n, const struct raft_msg *msgs, size_t n_msgs,
 			return err_set(e, RC_BAD_INPUT, "msgs[%zu]: addressed "
 				       "to node %" PRIu64 ", this is node %"
 				       PRIu64, i, m->to, n->id);
-		if (!range_has_voter(n, rg, m->from))
-			return err_set(e, RC_BAD_INPUT, "msgs[%zu]: node %"
-				       PRIu64 " is not a member of range %"
-				       PRIu64, i, m->from, m->group);
 	}
 	pthread_mutex_lock(&n->mu);
 	if (n->inbox_n + n_msgs > n->inbox_cap) {
@@ -2133,7 +2305,20 @@ int node_receive(struct node *n, const struct raft_msg *msgs, size_t n_msgs,
 		 * A range this node does not have (yet): a split that has
 		 * not applied here, or a replica being added.  Raft resends.
 		 */
-		if (range_find(n, msgs[i].group) == NULL) {
+		struct range *rg = range_find(n, msgs[i].group);
+
+		if (rg == NULL) {
+			dropped++;
+			continue;
+		}
+		/*
+		 * From a node that is no longer a member of the range (a
+		 * replica removed while it was away, which never learnt
+		 * it): dropped one by one, so that the same batch's messages
+		 * of other ranges still arrive.  That replica is collected
+		 * by its own node (see shard.c).
+		 */
+		if (!range_has_voter(n, rg, msgs[i].from)) {
 			dropped++;
 			continue;
 		}
@@ -2198,6 +2383,44 @@ int node_transfer_leader(struct node *n, uint64_t range_id, uint64_t to,
 	return req_submit_wait(n, r, e);
 }
 
+int node_change_replicas(struct node *n, uint64_t range_id, int op,
+			 uint64_t node, struct err *e)
+{
+	struct req *r = req_new(REQ_CONF, range_id);
+
+	if (r == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
+	r->conf_op = op;
+	r->to = node;
+	return req_submit_wait(n, r, e);
+}
+
+int node_remove_replica(struct node *n, uint64_t range_id,
+			uint64_t generation, struct err *e)
+{
+	struct req *r = req_new(REQ_DESTROY, range_id);
+
+	if (r == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
+	r->to = generation;
+	return req_submit_wait(n, r, e);
+}
+
+int node_create_replica(struct node *n, const struct desc *d, struct err *e)
+{
+	struct req *r = req_new(REQ_CREATE, d->range_id);
+
+	if (r == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
+	r->desc = malloc(sizeof(*d));
+	if (r->desc == NULL) {
+		req_drop(n, r);
+		return err_set(e, RC_NOMEM, "out of memory");
+	}
+	*r->desc = *d;
+	return req_submit_wait(n, r, e);
+}
+
 int node_read_barrier(struct node *n, uint64_t range_id, struct err *e)
 {
 	struct req *r = req_new(REQ_READ, range_id);
@@ -2214,7 +2437,9 @@ uint64_t node_locate(struct node *n, const void *key, size_t klen)
 	pthread_rwlock_rdlock(&n->tab_lock);
 	pthread_mutex_lock(&n->st_mu);
 	for (size_t i = 0; i < n->n_ranges && id == 0; i++)
-		if (desc_contains(&n->ranges[i]->desc, key, klen))
+		if (__atomic_load_n(&n->ranges[i]->initialized,
+				    __ATOMIC_ACQUIRE) &&
+		    desc_contains(&n->ranges[i]->desc, key, klen))
 			id = n->ranges[i]->id;
 	pthread_mutex_unlock(&n->st_mu);
 	pthread_rwlock_unlock(&n->tab_lock);
@@ -2367,14 +2592,64 @@ size_t node_member_ids(const struct node *n, uint64_t *ids, size_t max)
 {
 	size_t k = 0;
 
-	for (size_t i = 0; i < n->n_members && k < max; i++)
+	size_t nm = __atomic_load_n(&n->n_members, __ATOMIC_ACQUIRE);
+
+	for (size_t i = 0; i < nm && k < max; i++)
 		ids[k++] = n->members[i].id;
 	return k;
 }
 
+int node_add_member(struct node *n, uint64_t id, const char *addr,
+		    struct err *e)
+{
+	const char *have;
+	struct transport_peer tp;
+	char *copy;
+	int rc;
+
+	if (id == 0 || addr == NULL || strchr(addr, ':') == NULL)
+		return err_set(e, RC_BAD_INPUT, "a node needs an id > 0 and an "
+			       "address HOST:PORT");
+	pthread_mutex_lock(&n->members_mu);
+	have = node_member_addr(n, id);
+	if (have != NULL) {
+		pthread_mutex_unlock(&n->members_mu);
+		return strcmp(have, addr) == 0 ? RC_OK :
+			err_set(e, RC_CONFLICT, "node %" PRIu64 " is at %s, not "
+				"%s (node ids are never reused)", id, have,
+				addr);
+	}
+	if (n->n_members >= NODE_MAX_PEERS) {
+		pthread_mutex_unlock(&n->members_mu);
+		return err_set(e, RC_TOO_LARGE, "a cluster has at most %d "
+			       "nodes", NODE_MAX_PEERS);
+	}
+	copy = strdup(addr);
+	if (copy == NULL) {
+		pthread_mutex_unlock(&n->members_mu);
+		return err_set(e, RC_NOMEM, "out of memory");
+	}
+	tp.id = id;
+	tp.addr = copy;
+	if (id != n->id && (rc = transport_add_peer(n->tp, &tp, e)) !=
+	    RC_OK) {
+		pthread_mutex_unlock(&n->members_mu);
+		free(copy);
+		return rc;
+	}
+	n->members[n->n_members].id = id;
+	n->members[n->n_members].addr = copy;
+	__atomic_store_n(&n->n_members, n->n_members + 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&n->members_mu);
+	log_info("msg=\"node joined\" node=%" PRIu64 " addr=%s", id, addr);
+	return RC_OK;
+}
+
 const char *node_member_addr(const struct node *n, uint64_t id)
 {
-	for (size_t i = 0; i < n->n_members; i++)
+	size_t nm = __atomic_load_n(&n->n_members, __ATOMIC_ACQUIRE);
+
+	for (size_t i = 0; i < nm; i++)
 		if (n->members[i].id == id)
 			return n->members[i].addr;
 	return NULL;
@@ -2470,14 +2745,41 @@ static int range_raft_new(struct node *n, struct range *rg, uint64_t applied,
 	return raft_new(&c, &rg->raft, e);
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * The founding replicas: the NODE_REPLICAS lowest node ids of the config.
+ * Other nodes start empty and receive replicas when ranges move to them.
+ */
+static void founders(const struct node *n, struct raft_conf *conf)
+{
+	uint64_t ids[NODE_MAX_PEERS];
+	size_t k = 0;
+
+	for (size_t i = 0; i < n->n_members; i++)
+		ids[k++] = n->members[i].id;
+	qsort(ids, k, sizeof(ids[0]), cmp_u64);
+	memset(conf, 0, sizeof(*conf));
+	for (size_t i = 0; i < k && conf->n < NODE_REPLICAS; i++)
+		conf->m[conf->n++].id = ids[i];
+}
+
 static int node_bootstrap(struct node *n, struct err *e)
 {
 	struct raft_conf conf;
 	int rc;
 
-	memset(&conf, 0, sizeof(conf));
-	for (size_t i = 0; i < n->n_members; i++)
-		conf.m[conf.n++].id = n->members[i].id;
+	founders(n, &conf);
+	if (n->no_bootstrap || !raft_conf_is_member(&conf, n->id)) {
+		log_info("msg=\"starting empty: ranges will move here\" "
+			 "founders=%zu", conf.n);
+		return RC_OK;
+	}
 	for (uint64_t id = NODE_META_RANGE; id <= NODE_DATA_RANGE; id++) {
 		struct range *rg;
 		struct desc d;
@@ -2492,13 +2794,14 @@ static int node_bootstrap(struct node *n, struct err *e)
 		for (size_t i = 0; i < conf.n; i++)
 			d.replicas[d.n_replicas++] = conf.m[i].id;
 		rg->desc = d;
+		rg->initialized = 1;
 		if ((rc = range_raft_new(n, rg, 0, e)) != RC_OK)
 			return rc;
 		if ((rc = raft_bootstrap(rg->raft, &conf, e)) != RC_OK)
 			return rc;
 	}
 	log_info("msg=\"bootstrapped ranges 1 and 2\" voters=%zu",
-		 n->n_members);
+		 conf.n);
 	return ready_all(n, 1, e);
 }
 
@@ -2576,6 +2879,13 @@ static int range_load(struct node *n, uint64_t id, struct err *e)
 			if (ts != 0)
 				hlc_floor(&n->hlc, ts);
 		}
+	if (rc == RC_OK) {
+		rg->initialized = st.has_snapshot || st.n > 0 ||
+				  st.applied > 0;
+		/* applied our own removal, then stopped before dropping it */
+		if (rg->initialized && !desc_has_member(&rg->desc, n->id))
+			rg->remove_pending = 1;
+	}
 	if (rc == RC_OK)
 		log_info("msg=\"loaded range\" range=%" PRIu64 " term=%" PRIu64
 			 " commit=%" PRIu64 " applied=%" PRIu64 " entries=%zu",
@@ -2594,6 +2904,12 @@ static int node_recover(struct node *n, const uint64_t *ids, size_t n_ids,
 	for (size_t i = 0; i < n_ids; i++)
 		if ((rc = range_load(n, ids[i], e)) != RC_OK)
 			return rc;
+	for (size_t i = 0; i < n->n_ranges;) {
+		if (RG(n, i)->remove_pending)
+			range_destroy(n, RG(n, i));
+		else
+			i++;
+	}
 	return RC_OK;
 }
 
@@ -2618,9 +2934,11 @@ int node_open(struct node **out, const struct node_opts *o, struct err *e)
 	n->snapshot_entries = o->snapshot_entries ? o->snapshot_entries :
 		10000;
 	n->split_qps = o->split_qps;
+	n->no_bootstrap = o->no_bootstrap;
 	pthread_mutex_init(&n->mu, NULL);
 	pthread_mutex_init(&n->st_mu, NULL);
 	pthread_rwlock_init(&n->tab_lock, NULL);
+	pthread_mutex_init(&n->members_mu, NULL);
 	{
 		pthread_condattr_t ca;
 
@@ -2734,6 +3052,15 @@ void node_close(struct node *n)
 				   "raftd is shutting down");
 		raft_free(rg->raft);
 		mvcc_close(rg->mvcc, NULL);
+		pthread_rwlock_destroy(&rg->mvcc_lock);
+		splits_free(rg);
+		free(rg->res);
+		free(rg);
+	}
+	while (n->dead != NULL) {
+		struct range *rg = n->dead;
+
+		n->dead = rg->next_dead;
 		pthread_rwlock_destroy(&rg->mvcc_lock);
 		splits_free(rg);
 		free(rg->res);

@@ -48,6 +48,7 @@
 #define NODE_INIT_INDEX	10
 #define NODE_INIT_TERM	5
 #define NODE_WAIT_MS	5000	/* longest wait for a write or a read */
+#define NODE_REPLICAS	3	/* replicas of each range */
 #define NODE_MAX_PEERS	RAFT_MAX_NODES
 
 struct node;
@@ -66,6 +67,7 @@ struct node_opts {
 	unsigned election_ticks;	/* election timeout in ticks */
 	uint64_t snapshot_entries;	/* compact after this many; 0 = 10000 */
 	double split_qps;		/* hot_s counts time above this */
+	int no_bootstrap;		/* empty data: wait for replicas */
 	struct metrics *reg;		/* registry for raftd_* series */
 };
 
@@ -123,6 +125,30 @@ struct node_op {
  */
 int node_write(struct node *n, uint64_t range_id, const struct node_op *ops,
 	       size_t n_ops, uint64_t *result, struct err *e);
+
+/*
+ * Membership change of range_id (this node must lead it): op is
+ * RAFT_CONF_ADD_LEARNER, _ADD_VOTER (add or promote) or _REMOVE; waits
+ * until applied here (the descriptor's generation moves on).  RC_CONFLICT
+ * while another change is still pending.
+ */
+int node_change_replicas(struct node *n, uint64_t range_id, int op,
+			 uint64_t node, struct err *e);
+
+/*
+ * Create an empty replica of d's range on this node (it must be in d's
+ * replicas or learners); it waits for its leader's snapshot.  RC_OK if
+ * the range is already here.
+ */
+int node_create_replica(struct node *n, const struct desc *d, struct err *e);
+
+/*
+ * Drop this node's replica of range_id, which a descriptor of the given
+ * (newer) generation no longer lists: RC_CONFLICT unless the local
+ * descriptor is older than that.  Done at the next loop turn.
+ */
+int node_remove_replica(struct node *n, uint64_t range_id,
+			uint64_t generation, struct err *e);
 
 /* Ask the leader of range_id to hand leadership to node `to`. */
 int node_transfer_leader(struct node *n, uint64_t range_id, uint64_t to,
@@ -185,6 +211,13 @@ int node_range_status(struct node *n, size_t i, struct node_range_status *st);
 uint64_t node_leader(struct node *n, uint64_t range_id, const char **addr);
 
 uint64_t node_id(const struct node *n);
+/*
+ * A node that joined the cluster: remember its address and start sending
+ * to it.  RC_OK if known at that address, RC_CONFLICT at another one.
+ */
+int node_add_member(struct node *n, uint64_t id, const char *addr,
+		    struct err *e);
+
 /* The ids of the cluster's nodes (at most max); returns how many. */
 size_t node_member_ids(const struct node *n, uint64_t *ids, size_t max);
 

@@ -9,22 +9,26 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "http.h"
 #include "jx.h"
 #include "log.h"
 #include "raft.h"
+#include "raftwire.h"
 #include "util.h"
 
 #define SHARD_PERIOD_MS		500
 #define SHARD_RETRY_MS		10000	/* after a failed split of a range */
 #define SHARD_MAX_TRACKED	4096
 #define META_TIMEOUT_MS		3000
+#define GC_AFTER_MS		5000	/* leaderless this long: ask meta */
 
 struct published {
 	uint64_t range_id;
 	uint64_t generation;	/* last one written to meta */
 	uint64_t retry_ms;	/* no split attempt before */
+	uint64_t leaderless_ms;	/* since when no leader is known */
 };
 
 struct shard {
@@ -37,6 +41,8 @@ struct shard {
 	int stop;
 	struct published *pub;	/* thread only */
 	size_t n_pub, cap_pub;
+	int joined;		/* --join: registered with the cluster */
+	uint64_t next_sync_ms;	/* node registry */
 };
 
 static void put_be64(unsigned char *p, uint64_t v)
@@ -62,8 +68,8 @@ static int bytes_cmp(const void *a, size_t al, const void *b, size_t bl)
  * leader this node knows of, else every member in turn: a member that
  * does not lead meta answers not_leader, and the next one is tried.
  */
-static int meta_post(struct node *n, const char *path, json_t *body,
-		     json_t **out, struct err *e)
+static int meta_call(struct node *n, const char *method, const char *path,
+		     json_t *body, json_t **out, struct err *e)
 {
 	const char *addr = NULL;
 	uint64_t leader = node_leader(n, NODE_META_RANGE, &addr);
@@ -90,7 +96,7 @@ static int meta_post(struct node *n, const char *path, json_t *body,
 			*out = NULL;
 		rc = http_client_new(&c, tried[i], &ho, e);
 		if (rc == RC_OK)
-			rc = http_client_json(c, "POST", path, body, out, e);
+			rc = http_client_json(c, method, path, body, out, e);
 		http_client_free(c);
 		if (rc == RC_OK || (rc != RC_NOT_LEADER &&
 				    rc != RC_UNAVAILABLE && rc != RC_TIMEOUT))
@@ -127,7 +133,7 @@ int shard_meta_put(struct node *n, const struct desc *d, struct err *e)
 	j = desc_to_json(d);
 	if (j == NULL)
 		return err_set(e, RC_NOMEM, "out of memory");
-	rc = meta_post(n, "/meta/descriptor", j, NULL, e);
+	rc = meta_call(n, "POST", "/meta/descriptor", j, NULL, e);
 	json_decref(j);
 	return rc;
 }
@@ -157,10 +163,131 @@ int shard_alloc_range_id(struct node *n, uint64_t *id, struct err *e)
 		if (rc != RC_NOT_LEADER)
 			return rc;
 	}
-	rc = meta_post(n, "/meta/alloc-range-id", NULL, &out, e);
+	rc = meta_call(n, "POST", "/meta/alloc-range-id", NULL, &out, e);
 	if (rc == RC_OK)
 		rc = jx_get_u64(out, "range_id", id, e);
 	json_decref(out);
+	return rc;
+}
+
+int shard_register_node(struct node *n, uint64_t id, const char *addr,
+			struct err *e)
+{
+	unsigned char key[10];
+	struct node_op op;
+	json_t *j;
+	char *txt;
+	int rc;
+
+	j = json_pack("{s:I, s:s}", "id", (json_int_t)id, "address", addr);
+	if (j == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
+	if (meta_is_local_leader(n)) {
+		txt = json_dumps(j, JSON_COMPACT);
+		if (txt == NULL) {
+			json_decref(j);
+			return err_set(e, RC_NOMEM, "out of memory");
+		}
+		memcpy(key, DESC_META_NODE, 2);
+		put_be64(key + 2, id);
+		memset(&op, 0, sizeof(op));
+		op.kind = NODE_OP_PUT;
+		op.key = key;
+		op.klen = sizeof(key);
+		op.val = txt;
+		op.vlen = strlen(txt);
+		rc = node_write(n, NODE_META_RANGE, &op, 1, NULL, e);
+		free(txt);
+		if (rc != RC_NOT_LEADER) {
+			json_decref(j);
+			return rc;
+		}
+	}
+	rc = meta_call(n, "POST", "/meta/nodes", j, NULL, e);
+	json_decref(j);
+	return rc;
+}
+
+/* Add every node in a {"nodes":[{"id","address"}...]} reply. */
+static void add_nodes(struct node *n, const json_t *nodes)
+{
+	size_t i;
+	json_t *v;
+	struct err e;
+
+	json_array_foreach(nodes, i, v) {
+		uint64_t id;
+		const char *addr;
+
+		if (jx_get_u64(v, "id", &id, &e) != RC_OK ||
+		    jx_get_str(v, "address", &addr, &e) != RC_OK)
+			continue;
+		if (node_add_member(n, id, addr, &e) != RC_OK)
+			log_warn("msg=\"cannot add a node\" node=%" PRIu64
+				 " error=\"%s\"", id, e.msg);
+	}
+}
+
+/*
+ * Learn the nodes in meta's registry: from this node's own meta replica
+ * when it has one (a slightly stale read is fine), else from any member.
+ */
+static void sync_nodes(struct node *n)
+{
+	struct mvcc_scan_result res;
+	struct desc d;
+	struct err e;
+	json_t *out = NULL;
+
+	if (node_range_desc(n, NODE_META_RANGE, &d, NULL) == RC_OK) {
+		if (node_scan(n, NODE_META_RANGE, DESC_META_NODE, 2,
+			      DESC_META_NODE_END, 2, 1000, &res, &e) != RC_OK) {
+			mvcc_scan_result_release(&res);
+			return;
+		}
+		for (size_t i = 0; i < res.n; i++) {
+			json_t *v = json_loadb(res.items[i].val,
+					       res.items[i].vlen, 0, NULL);
+			json_t *arr = json_array();
+
+			if (v != NULL && arr != NULL &&
+			    json_array_append(arr, v) == 0)
+				add_nodes(n, arr);
+			json_decref(arr);
+			json_decref(v);
+		}
+		mvcc_scan_result_release(&res);
+		return;
+	}
+	if (meta_call(n, "GET", "/meta/nodes", NULL, &out, &e) == RC_OK)
+		add_nodes(n, json_object_get(out, "nodes"));
+	json_decref(out);
+}
+
+/* raftd --join ADDR: register with the cluster through ADDR, learn it. */
+static int join_cluster(struct shard *s, struct err *e)
+{
+	struct http_client_opts ho = { 1000, META_TIMEOUT_MS, 0 };
+	struct http_client *c = NULL;
+	json_t *j, *out = NULL;
+	int rc;
+
+	j = json_pack("{s:I, s:s}", "id", (json_int_t)node_id(s->node),
+		      "address", s->o.self_addr);
+	if (j == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
+	rc = http_client_new(&c, s->o.join, &ho, e);
+	if (rc == RC_OK)
+		rc = http_client_json(c, "GET", "/meta/nodes", NULL, &out, e);
+	if (rc == RC_OK)
+		add_nodes(s->node, json_object_get(out, "nodes"));
+	json_decref(out);
+	/* through a member that knows the meta leader */
+	if (rc == RC_OK)
+		rc = shard_register_node(s->node, node_id(s->node),
+					 s->o.self_addr, e);
+	http_client_free(c);
+	json_decref(j);
 	return rc;
 }
 
@@ -449,6 +576,80 @@ static struct published *pub_find(struct shard *s, uint64_t id)
 	return p;
 }
 
+/* The descriptor of the range holding key, from meta wherever it is. */
+static int meta_locate_any(struct node *n, const void *key, size_t klen,
+			   struct desc *d, struct err *e)
+{
+	char *b64 = NULL, path[4200];
+	size_t bl;
+	json_t *out = NULL, *r;
+	int rc;
+
+	if (node_leader(n, NODE_META_RANGE, NULL) == node_id(n) &&
+	    node_read_barrier(n, NODE_META_RANGE, e) == RC_OK)
+		return shard_meta_locate(n, key, klen, d, e);
+	if (raftwire_base64_encode(key, klen, &b64, &bl, e) != RC_OK)
+		return e->code;
+	/* base64 may hold '+', '/', '=': escape them for the query */
+	{
+		size_t o = 0;
+
+		o = (size_t)snprintf(path, sizeof(path),
+				     "/meta/locate?key_b64=");
+		for (size_t i = 0; i < bl && o + 4 < sizeof(path); i++) {
+			if (b64[i] == '+' || b64[i] == '/' || b64[i] == '=')
+				o += (size_t)snprintf(path + o,
+						      sizeof(path) - o,
+						      "%%%02X",
+						      (unsigned char)b64[i]);
+			else
+				path[o++] = b64[i];
+		}
+		path[o] = '\0';
+	}
+	free(b64);
+	rc = meta_call(n, "GET", path, NULL, &out, e);
+	if (rc == RC_OK) {
+		r = json_object_get(out, "range");
+		rc = desc_from_json(r, d, e);
+	}
+	json_decref(out);
+	return rc;
+}
+
+/*
+ * A replica that has heard of no leader for GC_AFTER_MS: if meta holds a
+ * newer descriptor of its range without this node (it was removed while
+ * away and never learnt it), or a newer range covering its span (merged
+ * away), drop it.
+ */
+static void replica_gc(struct shard *s, const struct desc *d)
+{
+	struct node *n = s->node;
+	struct desc m;
+	struct err e;
+
+	if (meta_locate_any(n, d->start, d->start_len, &m, &e) != RC_OK) {
+		log_debug("msg=\"replica check: meta unreachable\" range=%"
+			  PRIu64 " error=\"%s\"", d->range_id, e.msg);
+		return;
+	}
+	if (m.generation <= d->generation)
+		return;
+	if (m.range_id == d->range_id && desc_has_member(&m, node_id(n)))
+		return;
+	if (m.range_id != d->range_id && !desc_contains(&m, d->start,
+							d->start_len))
+		return;
+	log_info("msg=\"removing a stale replica\" range=%" PRIu64
+		 " generation=%" PRIu64 " meta_range=%" PRIu64
+		 " meta_generation=%" PRIu64, d->range_id, d->generation,
+		 m.range_id, m.generation);
+	if (node_remove_replica(n, d->range_id, m.generation, &e) != RC_OK)
+		log_warn("msg=\"cannot remove a stale replica\" range=%"
+			 PRIu64 " error=\"%s\"", d->range_id, e.msg);
+}
+
 /* One pass over the ranges this node leads. */
 static void shard_pass(struct shard *s)
 {
@@ -464,7 +665,6 @@ static void shard_pass(struct shard *s)
 		const char *why = NULL;
 
 		if (node_range_status(n, i, &st) != RC_OK ||
-		    st.role != RAFT_LEADER ||
 		    st.range_id == NODE_META_RANGE)
 			continue;
 		if (node_range_desc(n, st.range_id, &d, &e) != RC_OK)
@@ -472,6 +672,18 @@ static void shard_pass(struct shard *s)
 		p = pub_find(s, st.range_id);
 		if (p == NULL)
 			continue;
+		if (st.role != RAFT_LEADER) {
+			if (st.leader != RAFT_NONE) {
+				p->leaderless_ms = 0;
+			} else if (p->leaderless_ms == 0) {
+				p->leaderless_ms = now;
+			} else if (now - p->leaderless_ms >= GC_AFTER_MS) {
+				p->leaderless_ms = now;
+				replica_gc(s, &d);
+			}
+			continue;
+		}
+		p->leaderless_ms = 0;
 		if (p->generation < d.generation) {
 			if (shard_meta_put(n, &d, &e) == RC_OK)
 				p->generation = d.generation;
@@ -507,10 +719,25 @@ static void *shard_main(void *arg)
 {
 	struct shard *s = arg;
 	struct timespec ts;
+	struct err e;
 
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop) {
 		pthread_mutex_unlock(&s->mu);
+		if (s->o.join != NULL && !s->joined) {
+			if (join_cluster(s, &e) == RC_OK) {
+				s->joined = 1;
+				log_info("msg=\"joined the cluster\" via=%s",
+					 s->o.join);
+			} else {
+				log_warn("msg=\"cannot join yet\" via=%s "
+					 "error=\"%s\"", s->o.join, e.msg);
+			}
+		}
+		if (util_mono_ms() >= s->next_sync_ms) {
+			sync_nodes(s->node);
+			s->next_sync_ms = util_mono_ms() + 2000;
+		}
 		shard_pass(s);
 		pthread_mutex_lock(&s->mu);
 		if (s->stop)
@@ -572,4 +799,161 @@ void shard_stop(struct shard *s)
 	pthread_cond_destroy(&s->cv);
 	free(s->pub);
 	free(s);
+}
+
+/* ---- moving replicas ---------------------------------------------------- */
+
+/* POST the descriptor to node `to`'s /admin/replica: create it there. */
+static int ask_create(struct node *n, uint64_t to, const struct desc *d,
+		      struct err *e)
+{
+	const char *addr = node_member_addr(n, to);
+	struct http_client_opts ho = { 1000, META_TIMEOUT_MS, 0 };
+	struct http_client *c = NULL;
+	json_t *j;
+	int rc;
+
+	if (addr == NULL)
+		return err_set(e, RC_BAD_INPUT, "node %" PRIu64 " is not a "
+			       "member of the cluster", to);
+	j = desc_to_json(d);
+	if (j == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
+	rc = http_client_new(&c, addr, &ho, e);
+	if (rc == RC_OK)
+		rc = http_client_json(c, "POST", "/admin/replica", j, NULL, e);
+	http_client_free(c);
+	json_decref(j);
+	if (rc != RC_OK)
+		err_prefix(e, "creating a replica of range %" PRIu64 " on node "
+			   "%" PRIu64, d->range_id, to);
+	return rc;
+}
+
+/* The status of range_id on this node. */
+static int range_status_of(struct node *n, uint64_t range_id,
+			   struct node_range_status *st)
+{
+	size_t count = node_range_count(n);
+
+	for (size_t i = 0; i < count; i++)
+		if (node_range_status(n, i, st) == RC_OK &&
+		    st->range_id == range_id)
+			return RC_OK;
+	return RC_NOT_FOUND;
+}
+
+/* Wait until node `to` has every entry this leader had committed. */
+static int wait_caught_up(struct node *n, uint64_t range_id, uint64_t to,
+			  uint64_t timeout_ms, struct err *e)
+{
+	uint64_t deadline = util_mono_ms() + timeout_ms, target = 0;
+	struct node_range_status st;
+
+	while (util_mono_ms() < deadline) {
+		if (range_status_of(n, range_id, &st) != RC_OK)
+			return err_set(e, RC_NOT_FOUND, "range %" PRIu64 " is "
+				       "gone from this node", range_id);
+		if (st.role != RAFT_LEADER)
+			return err_set(e, RC_NOT_LEADER, "node %" PRIu64 " lost "
+				       "the lead of range %" PRIu64 " while "
+				       "moving a replica", node_id(n),
+				       range_id);
+		if (target == 0)
+			target = st.commit;
+		for (size_t i = 0; i < st.n_progress; i++)
+			if (st.progress[i].id == to &&
+			    st.progress[i].match >= target)
+				return RC_OK;
+		usleep(50000);
+	}
+	return err_set(e, RC_TIMEOUT, "node %" PRIu64 " did not catch up "
+		       "with range %" PRIu64 " within %" PRIu64 " ms", to,
+		       range_id, timeout_ms);
+}
+
+/* Hand range_id's lead to a voter other than `avoid` and self. */
+static int lead_elsewhere(struct node *n, const struct desc *d,
+			  uint64_t avoid, struct err *e)
+{
+	uint64_t deadline;
+
+	for (size_t i = 0; i < d->n_replicas; i++) {
+		uint64_t v = d->replicas[i];
+
+		if (v == avoid || v == node_id(n))
+			continue;
+		if (node_transfer_leader(n, d->range_id, v, e) != RC_OK)
+			continue;
+		deadline = util_mono_ms() + NODE_WAIT_MS;
+		while (util_mono_ms() < deadline) {
+			if (node_leader(n, d->range_id, NULL) == v)
+				return RC_OK;
+			usleep(20000);
+		}
+	}
+	return err_set(e, RC_UNAVAILABLE, "could not hand the lead of range "
+		       "%" PRIu64 " to another replica; retry", d->range_id);
+}
+
+int shard_move(struct node *n, uint64_t range_id, uint64_t from, uint64_t to,
+	       struct err *e)
+{
+	struct desc d;
+	int rc;
+
+	if ((rc = node_range_desc(n, range_id, &d, e)) != RC_OK)
+		return rc;
+	if (node_leader(n, range_id, NULL) != node_id(n))
+		return err_set(e, RC_NOT_LEADER, "node %" PRIu64 " is not the "
+			       "leader of range %" PRIu64, node_id(n),
+			       range_id);
+	if (from == to)
+		return err_set(e, RC_BAD_INPUT, "--from and --to are the same "
+			       "node");
+	if (node_member_addr(n, to) == NULL)
+		return err_set(e, RC_BAD_INPUT, "node %" PRIu64 " is not a "
+			       "member of the cluster", to);
+	if (!desc_has_replica(&d, from) && !desc_has_replica(&d, to))
+		return err_set(e, RC_BAD_INPUT, "node %" PRIu64 " has no "
+			       "replica of range %" PRIu64, from, range_id);
+	if (desc_has_replica(&d, from) && from == node_id(n)) {
+		/* the leader does not remove itself: lead from elsewhere */
+		if ((rc = lead_elsewhere(n, &d, to, e)) != RC_OK)
+			return rc;
+		return err_set(e, RC_NOT_LEADER, "node %" PRIu64 " handed the "
+			       "lead of range %" PRIu64 " away to move its own "
+			       "replica; ask the new leader", node_id(n),
+			       range_id);
+	}
+	/* 1. learner (unless it is one, or a voter already) */
+	if (!desc_has_member(&d, to) &&
+	    (rc = node_change_replicas(n, range_id, RAFT_CONF_ADD_LEARNER,
+				       to, e)) != RC_OK)
+		return err_prefix(e, "adding node %" PRIu64 " as a learner",
+				  to);
+	/* 2. an empty replica there, caught up by snapshot */
+	if ((rc = node_range_desc(n, range_id, &d, e)) != RC_OK)
+		return rc;
+	if (!desc_has_replica(&d, to)) {
+		if ((rc = ask_create(n, to, &d, e)) != RC_OK)
+			return rc;
+		if ((rc = wait_caught_up(n, range_id, to, 60000, e)) != RC_OK)
+			return rc;
+		/* 3. promote */
+		if ((rc = node_change_replicas(n, range_id,
+					       RAFT_CONF_ADD_VOTER, to, e)) !=
+		    RC_OK)
+			return err_prefix(e, "promoting node %" PRIu64, to);
+	}
+	/* 4. remove the old replica */
+	if ((rc = node_range_desc(n, range_id, &d, e)) != RC_OK)
+		return rc;
+	if (desc_has_member(&d, from) &&
+	    (rc = node_change_replicas(n, range_id, RAFT_CONF_REMOVE, from,
+				       e)) != RC_OK)
+		return err_prefix(e, "removing node %" PRIu64, from);
+	log_info("msg=\"replica moved\" range=%" PRIu64 " from=%" PRIu64
+		 " to=%" PRIu64, range_id, from, to);
+	return RC_OK;
 }

@@ -43,6 +43,8 @@ struct shard_opts {
 	uint64_t split_bytes;		/* 0 = 64 MiB */
 	double split_qps;		/* 0 = 10000 */
 	uint64_t split_qps_ms;		/* sustained this long; 0 = 60 s */
+	const char *join;		/* raftd --join ADDR, or NULL */
+	const char *self_addr;		/* this node's advertised address */
 };
 
 int shard_start(struct shard **out, struct node *n,
@@ -59,6 +61,25 @@ void shard_stop(struct shard *s);	/* NULL is a no-op */
 int shard_split(struct node *n, uint64_t range_id, const void *key,
 		size_t klen, struct desc *left, struct desc *right,
 		struct err *e);
+
+/*
+ * Move range_id's replica from node `from` to node `to` by membership
+ * changes, one at a time: add `to` as a learner, create its empty replica
+ * there (POST /admin/replica), wait until it caught up (by snapshot),
+ * promote it, remove `from`.  This node must lead the range; when `from`
+ * is this node, it hands the lead to another replica first and returns
+ * RC_NOT_LEADER (ask the new leader).  Re-running a move that stopped
+ * half way finishes it.
+ */
+int shard_move(struct node *n, uint64_t range_id, uint64_t from, uint64_t to,
+	       struct err *e);
+
+/*
+ * Record node id at addr in meta's node registry (through the meta
+ * leader); every node adds registered nodes to its peers within seconds.
+ */
+int shard_register_node(struct node *n, uint64_t id, const char *addr,
+			struct err *e);
 
 /* Write d into meta, through the meta range's leader wherever it is. */
 int shard_meta_put(struct node *n, const struct desc *d, struct err *e);

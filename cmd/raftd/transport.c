@@ -77,10 +77,16 @@ struct transport {
 	long connect_ms, timeout_ms;
 	atomic_int stop;
 
+	/*
+	 * TRANSPORT_MAX_PEERS slots, never moved; n_peers only grows, and a
+	 * slot is complete (thread started) before n_peers counts it, so
+	 * readers need no lock.
+	 */
 	struct tpeer *peers;
-	size_t n_peers;
+	atomic_size_t n_peers;
+	struct metrics *reg;	/* for peers added later; under mu */
 
-	pthread_mutex_t mu;	/* guards the "unknown" bucket */
+	pthread_mutex_t mu;	/* the "unknown" bucket; adding peers */
 	uint64_t unknown_dropped;
 	struct metrics_counter *m_unknown;
 };
@@ -511,7 +517,12 @@ int transport_new(struct transport **out, uint64_t self,
 			t->timeout_ms = o->timeout_ms;
 	}
 	atomic_init(&t->stop, 0);
-	t->peers = calloc(n > 0 ? n : 1, sizeof(*t->peers));
+	if (n > TRANSPORT_MAX_PEERS) {
+		transport_free(t);
+		return err_set(e, RC_BAD_INPUT, "at most %d peers",
+			       TRANSPORT_MAX_PEERS);
+	}
+	t->peers = calloc(TRANSPORT_MAX_PEERS, sizeof(*t->peers));
 	if (t->peers == NULL) {
 		transport_free(t);
 		return err_set(e, RC_NOMEM, "cannot allocate the transport");
@@ -653,39 +664,99 @@ static const struct {
 	{ "raftd_raft_send_errors_total", HELP_ERRORS },
 };
 
+/* Register p's counters in reg (p->mu not held). */
+static int peer_metrics(struct tpeer *p, struct metrics *reg, struct err *e)
+{
+	struct metrics_counter *c[4];
+	int rc;
+
+	for (size_t k = 0; k < 4; k++) {
+		rc = metrics_counter(reg, families[k].name, families[k].help,
+				     "peer", p->idstr, &c[k], e);
+		if (rc != RC_OK)
+			return rc;
+	}
+	pthread_mutex_lock(&p->mu);
+	if (p->m_sent == NULL) {
+		/* Carry over what was counted before. */
+		metrics_counter_add(c[0], p->st.sent);
+		metrics_counter_add(c[1], p->st.dropped);
+		metrics_counter_add(c[2], p->st.batches);
+		metrics_counter_add(c[3], p->st.errors);
+		p->m_sent = c[0];
+		p->m_dropped = c[1];
+		p->m_batches = c[2];
+		p->m_errors = c[3];
+	}
+	pthread_mutex_unlock(&p->mu);
+	return RC_OK;
+}
+
+int transport_add_peer(struct transport *t, const struct transport_peer *tp,
+		       struct err *e)
+{
+	struct tpeer *p;
+	size_t n;
+	int rc = RC_OK;
+
+	if (tp->id == RAFT_NONE || tp->id == t->self)
+		return err_set(e, RC_BAD_INPUT, "peer id %" PRIu64 " is not "
+			       "another node", tp->id);
+	pthread_mutex_lock(&t->mu);
+	n = atomic_load(&t->n_peers);
+	for (size_t i = 0; i < n; i++)
+		if (t->peers[i].id == tp->id) {
+			pthread_mutex_unlock(&t->mu);
+			return strcmp(t->peers[i].addr, tp->addr) == 0 ? RC_OK :
+				err_set(e, RC_CONFLICT, "peer %" PRIu64 " is "
+					"at %s already, not %s", tp->id,
+					t->peers[i].addr, tp->addr);
+		}
+	if (n >= TRANSPORT_MAX_PEERS) {
+		pthread_mutex_unlock(&t->mu);
+		return err_set(e, RC_TOO_LARGE, "at most %d peers",
+			       TRANSPORT_MAX_PEERS);
+	}
+	p = &t->peers[n];
+	rc = peer_init(t, p, tp, e);
+	if (rc == RC_OK && t->reg != NULL)
+		rc = peer_metrics(p, t->reg, e);
+	if (rc == RC_OK && pthread_create(&p->th, NULL, peer_main, p) != 0)
+		rc = err_set(e, RC_INTERNAL, "cannot start the sender thread "
+			     "of peer %" PRIu64, tp->id);
+	if (rc != RC_OK) {
+		http_client_free(p->hc);
+		if (p->cv_ok)
+			pthread_cond_destroy(&p->cv);
+		if (p->mu_ok)
+			pthread_mutex_destroy(&p->mu);
+		memset(p, 0, sizeof(*p));
+	} else {
+		p->started = 1;
+		atomic_store(&t->n_peers, n + 1);
+	}
+	pthread_mutex_unlock(&t->mu);
+	return rc;
+}
+
 int transport_register_metrics(struct transport *t, struct metrics *reg,
 			       struct err *e)
 {
-	struct metrics_counter *c[4], *u;
+	struct metrics_counter *u;
 	int rc;
 
 	if (t == NULL || reg == NULL)
 		return err_set(e, RC_INTERNAL, "transport_register_metrics: "
 			       "NULL argument");
-	for (size_t i = 0; i < t->n_peers; i++) {
-		struct tpeer *p = &t->peers[i];
-
-		for (size_t k = 0; k < 4; k++) {
-			rc = metrics_counter(reg, families[k].name,
-					     families[k].help, "peer",
-					     p->idstr, &c[k], e);
-			if (rc != RC_OK)
-				return rc;
+	pthread_mutex_lock(&t->mu);
+	t->reg = reg;
+	for (size_t i = 0; i < atomic_load(&t->n_peers); i++) {
+		if ((rc = peer_metrics(&t->peers[i], reg, e)) != RC_OK) {
+			pthread_mutex_unlock(&t->mu);
+			return rc;
 		}
-		pthread_mutex_lock(&p->mu);
-		if (p->m_sent == NULL) {
-			/* Carry over what was counted before. */
-			metrics_counter_add(c[0], p->st.sent);
-			metrics_counter_add(c[1], p->st.dropped);
-			metrics_counter_add(c[2], p->st.batches);
-			metrics_counter_add(c[3], p->st.errors);
-			p->m_sent = c[0];
-			p->m_dropped = c[1];
-			p->m_batches = c[2];
-			p->m_errors = c[3];
-		}
-		pthread_mutex_unlock(&p->mu);
 	}
+	pthread_mutex_unlock(&t->mu);
 	rc = metrics_counter(reg, families[1].name, families[1].help,
 			     "peer", "unknown", &u, e);
 	if (rc != RC_OK)

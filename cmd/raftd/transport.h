@@ -37,6 +37,9 @@
 /* The largest request body sent (raftd's POST /raft accepts 64 MiB). */
 #define TRANSPORT_MAX_BODY ((size_t)64 << 20)
 
+/* Peers one transport can have (the nodes of a cluster, less one). */
+#define TRANSPORT_MAX_PEERS	RAFT_MAX_NODES
+
 /* The header naming the sending node on every inter-node request. */
 #define TRANSPORT_NODE_HEADER "X-Rangedb-Node"
 
@@ -68,6 +71,14 @@ struct transport_peer_stats {
 int transport_new(struct transport **out, uint64_t self,
 		  const struct transport_peer *peers, size_t n,
 		  const struct transport_opts *o, struct err *e);
+
+/*
+ * Add a peer (a node that joined the cluster) and start its sender.  RC_OK
+ * if it is there already at that address; RC_CONFLICT at another address;
+ * RC_TOO_LARGE past TRANSPORT_MAX_PEERS.  Thread-safe.
+ */
+int transport_add_peer(struct transport *t, const struct transport_peer *p,
+		       struct err *e);
 
 /*
  * Copy msgs (deep) into the queues of their destinations (msg.to) and

@@ -1323,6 +1323,51 @@ static void test_utf8_vs_jansson(void **state)
 	assert_true(valid < 190000);
 }
 
+/* Membership changes move nodes between learners and replicas. */
+static void test_apply_change(void **state)
+{
+	struct desc d, back;
+	struct err e;
+	char *txt = NULL;
+	size_t len = 0;
+
+	(void)state;
+	assert_int_equal(desc_init(&d, 7, "a", 1, "m", 1, &e), RC_OK);
+	d.replicas[d.n_replicas++] = 1;
+	d.replicas[d.n_replicas++] = 2;
+	assert_int_equal(desc_apply_change(&d, 1, 4), 1);	/* learner */
+	assert_int_equal(desc_apply_change(&d, 1, 4), 0);	/* again */
+	assert_int_equal(desc_apply_change(&d, 1, 2), 0);	/* a voter */
+	assert_true(desc_has_member(&d, 4));
+	assert_false(desc_has_replica(&d, 4));
+	/* learners round-trip through JSON; absent when none */
+	assert_int_equal(desc_encode(&d, &txt, &len, &e), RC_OK);
+	assert_non_null(strstr(txt, "\"learners\":[4]"));
+	assert_int_equal(desc_decode(txt, len, &back, &e), RC_OK);
+	assert_int_equal(back.n_learners, 1);
+	assert_int_equal(back.learners[0], 4);
+	free(txt);
+	assert_int_equal(desc_apply_change(&d, 2, 4), 1);	/* promote */
+	assert_true(desc_has_replica(&d, 4));
+	assert_int_equal(d.n_learners, 0);
+	assert_int_equal(d.n_replicas, 3);
+	assert_int_equal(desc_apply_change(&d, 3, 1), 1);	/* remove */
+	assert_int_equal(desc_apply_change(&d, 3, 1), 0);
+	assert_false(desc_has_member(&d, 1));
+	assert_int_equal(d.n_replicas, 2);
+	assert_int_equal(d.replicas[0], 2);
+	assert_int_equal(d.replicas[1], 4);
+	assert_int_equal(desc_apply_change(&d, 9, 5), 0);	/* bad op */
+	assert_int_equal(desc_encode(&d, &txt, &len, &e), RC_OK);
+	assert_null(strstr(txt, "learners"));
+	free(txt);
+	/* a bad learners field is refused */
+	assert_int_equal(desc_decode("{\"range_id\":1,\"start\":\"\","
+				     "\"end\":\"\",\"replicas\":[1],"
+				     "\"generation\":1,\"learners\":[0]}",
+				     79, &back, &e), RC_BAD_INPUT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1349,6 +1394,7 @@ int main(void)
 		cmocka_unit_test(test_bytes_set_get),
 		cmocka_unit_test(test_bytes_get_errors),
 		cmocka_unit_test(test_bytes_long_name),
+		cmocka_unit_test(test_apply_change),
 		cmocka_unit_test(test_utf8_table),
 		cmocka_unit_test(test_utf8_vs_jansson),
 	};
