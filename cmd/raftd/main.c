@@ -59,6 +59,9 @@ static const char usage_text[] =
 "      --split-qps-duration DUR\n"
 "                             ... for this long (default 60s)\n"
 "      --auto-split BOOL      split ranges automatically (default true)\n"
+"      --dead-node-timeout DUR\n"
+"                             re-create elsewhere the replicas of a node\n"
+"                             down this long (default 5m)\n"
 "      --log-level LEVEL      debug, info, warn or error (default info)\n"
 "      --ready-fd FD          once serving, write \"ready ADDR\" to FD and\n"
 "                             close it\n"
@@ -74,7 +77,7 @@ static const char usage_text[] =
 static const char *const raftd_keys[] = {
 	"heartbeat", "election_timeout", "snapshot_entries", "log_level",
 	"split_bytes", "split_qps", "split_qps_duration", "auto_split",
-	NULL
+	"dead_node_timeout", NULL
 };
 
 /* Keys of [node.N]: its address and data dir (and an optional listen). */
@@ -96,7 +99,7 @@ static const struct cfg_schema raftd_schema[] = {
 /* Flags that become config values: index into flag_vals. */
 enum {
 	F_HEARTBEAT, F_ELECTION, F_SNAPSHOT, F_LOG_LEVEL,
-	F_SPLIT_BYTES, F_SPLIT_QPS, F_SPLIT_QPS_DUR, F_AUTO_SPLIT,
+	F_SPLIT_BYTES, F_SPLIT_QPS, F_SPLIT_QPS_DUR, F_AUTO_SPLIT, F_DEAD,
 	F_LISTEN, F_DATA, F__COUNT
 };
 
@@ -122,6 +125,7 @@ struct raftd_settings {
 	int64_t split_qps;
 	int64_t split_qps_ms;
 	int auto_split;
+	int64_t dead_ms;
 	struct node_member members[NODE_MAX_PEERS];
 	size_t n_members;
 };
@@ -143,6 +147,7 @@ static int parse_args(struct raftd_opts *o, int argc, char **argv)
 		{ "split-qps", required_argument, NULL, 8 },
 		{ "split-qps-duration", required_argument, NULL, 9 },
 		{ "auto-split", required_argument, NULL, 10 },
+		{ "dead-node-timeout", required_argument, NULL, 11 },
 		{ "ready-fd", required_argument, NULL, 6 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -183,6 +188,7 @@ static int parse_args(struct raftd_opts *o, int argc, char **argv)
 		case 8: o->flag_vals[F_SPLIT_QPS] = optarg; break;
 		case 9: o->flag_vals[F_SPLIT_QPS_DUR] = optarg; break;
 		case 10: o->flag_vals[F_AUTO_SPLIT] = optarg; break;
+		case 11: o->flag_vals[F_DEAD] = optarg; break;
 		case 6:
 			if (cli_ready_fd(PROG, optarg, &o->ready_fd) != 0)
 				return EXIT_USAGE;
@@ -212,7 +218,7 @@ static int load_config(struct raftd_opts *o, struct raftd_settings *s,
 	static const char *const names[F__COUNT] = {
 		"heartbeat", "election_timeout", "snapshot_entries",
 		"log_level", "split_bytes", "split_qps", "split_qps_duration",
-		"auto_split", "listen", "data"
+		"auto_split", "dead_node_timeout", "listen", "data"
 	};
 	int rc;
 
@@ -338,6 +344,11 @@ static int read_settings(struct raftd_opts *o, struct raftd_settings *s,
 				 INT32_MAX, &s->split_qps_ms, e);
 	if (rc != RC_OK && rc != RC_NOT_FOUND)
 		return rc;
+	s->dead_ms = 300000;
+	rc = cfg_get_duration_ms(cfg, "raftd", "dead_node_timeout", 1,
+				 INT32_MAX, &s->dead_ms, e);
+	if (rc != RC_OK && rc != RC_NOT_FOUND)
+		return rc;
 	s->auto_split = 1;
 	rc = cfg_get_bool(cfg, "raftd", "auto_split", &s->auto_split, e);
 	if (rc != RC_OK && rc != RC_NOT_FOUND)
@@ -399,6 +410,7 @@ static int run(struct raftd_opts *o, const struct raftd_settings *s,
 	so.split_bytes = s->split_bytes;
 	so.split_qps = (double)s->split_qps;
 	so.split_qps_ms = (uint64_t)s->split_qps_ms;
+	so.dead_ms = (uint64_t)s->dead_ms;
 	so.join = o->join;
 	so.self_addr = s->address ? s->address : addr;
 	if ((rc = shard_start(&shard, node, &so, e)) != RC_OK)

@@ -2599,6 +2599,11 @@ size_t node_member_ids(const struct node *n, uint64_t *ids, size_t max)
 	return k;
 }
 
+uint64_t node_peer_down_ms(struct node *n, uint64_t id)
+{
+	return id == n->id ? 0 : transport_peer_down_ms(n->tp, id);
+}
+
 int node_add_member(struct node *n, uint64_t id, const char *addr,
 		    struct err *e)
 {

@@ -218,6 +218,9 @@ uint64_t node_id(const struct node *n);
 int node_add_member(struct node *n, uint64_t id, const char *addr,
 		    struct err *e);
 
+/* How long node id has not answered this node's Raft traffic (ms). */
+uint64_t node_peer_down_ms(struct node *n, uint64_t id);
+
 /* The ids of the cluster's nodes (at most max); returns how many. */
 size_t node_member_ids(const struct node *n, uint64_t *ids, size_t max);
 

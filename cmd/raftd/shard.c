@@ -650,6 +650,47 @@ static void replica_gc(struct shard *s, const struct desc *d)
 			 PRIu64 " error=\"%s\"", d->range_id, e.msg);
 }
 
+/*
+ * A voter of d (led here) that has not answered for dead_ms: move its
+ * replica to a node that answers and has none of d; spread by range id.
+ */
+static int replace_dead(struct shard *s, const struct desc *d, struct err *e)
+{
+	struct node *n = s->node;
+	uint64_t ids[NODE_MAX_PEERS], cand[NODE_MAX_PEERS], dead = 0;
+	size_t k = node_member_ids(n, ids, NODE_MAX_PEERS), nc = 0;
+
+	for (size_t i = 0; i < d->n_replicas && dead == 0; i++)
+		if (d->replicas[i] != node_id(n) &&
+		    node_peer_down_ms(n, d->replicas[i]) >= s->o.dead_ms)
+			dead = d->replicas[i];
+	if (dead == 0)
+		return RC_OK;
+	for (size_t i = 0; i < k; i++)
+		if (!desc_has_replica(d, ids[i]) &&
+		    node_peer_down_ms(n, ids[i]) == 0)
+			cand[nc++] = ids[i];
+	if (nc == 0) {
+		log_debug("msg=\"no node to replace a dead replica on\" "
+			  "range=%" PRIu64 " dead=%" PRIu64, d->range_id,
+			  dead);
+		return RC_OK;
+	}
+	/* a learner already being added wins; else spread by range id */
+	{
+		uint64_t to = cand[d->range_id % nc];
+
+		for (size_t i = 0; i < d->n_learners; i++)
+			for (size_t c = 0; c < nc; c++)
+				if (cand[c] == d->learners[i])
+					to = cand[c];
+		log_info("msg=\"replacing a dead replica\" range=%" PRIu64
+			 " dead=%" PRIu64 " to=%" PRIu64, d->range_id, dead,
+			 to);
+		return shard_move(n, d->range_id, dead, to, e);
+	}
+}
+
 /* One pass over the ranges this node leads. */
 static void shard_pass(struct shard *s)
 {
@@ -664,8 +705,7 @@ static void shard_pass(struct shard *s)
 		struct err e;
 		const char *why = NULL;
 
-		if (node_range_status(n, i, &st) != RC_OK ||
-		    st.range_id == NODE_META_RANGE)
+		if (node_range_status(n, i, &st) != RC_OK)
 			continue;
 		if (node_range_desc(n, st.range_id, &d, &e) != RC_OK)
 			continue;
@@ -673,7 +713,8 @@ static void shard_pass(struct shard *s)
 		if (p == NULL)
 			continue;
 		if (st.role != RAFT_LEADER) {
-			if (st.leader != RAFT_NONE) {
+			if (st.leader != RAFT_NONE ||
+			    st.range_id == NODE_META_RANGE) {
 				p->leaderless_ms = 0;
 			} else if (p->leaderless_ms == 0) {
 				p->leaderless_ms = now;
@@ -684,6 +725,15 @@ static void shard_pass(struct shard *s)
 			continue;
 		}
 		p->leaderless_ms = 0;
+		if (now >= p->retry_ms && replace_dead(s, &d, &e) != RC_OK) {
+			log_warn("msg=\"cannot replace a dead replica\" "
+				 "range=%" PRIu64 " error=\"%s\"", d.range_id,
+				 e.msg);
+			p->retry_ms = now + SHARD_RETRY_MS;
+			continue;
+		}
+		if (st.range_id == NODE_META_RANGE)
+			continue;	/* not in meta; never splits */
 		if (p->generation < d.generation) {
 			if (shard_meta_put(n, &d, &e) == RC_OK)
 				p->generation = d.generation;
@@ -771,6 +821,8 @@ int shard_start(struct shard **out, struct node *n,
 		s->o.split_qps = 10000;
 	if (s->o.split_qps_ms == 0)
 		s->o.split_qps_ms = 60000;
+	if (s->o.dead_ms == 0)
+		s->o.dead_ms = 300000;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

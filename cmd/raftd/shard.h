@@ -43,6 +43,8 @@ struct shard_opts {
 	uint64_t split_bytes;		/* 0 = 64 MiB */
 	double split_qps;		/* 0 = 10000 */
 	uint64_t split_qps_ms;		/* sustained this long; 0 = 60 s */
+	uint64_t dead_ms;		/* replace replicas of a node down
+					 * this long; 0 = 5 min */
 	const char *join;		/* raftd --join ADDR, or NULL */
 	const char *self_addr;		/* this node's advertised address */
 };
@@ -73,6 +75,12 @@ int shard_split(struct node *n, uint64_t range_id, const void *key,
  */
 int shard_move(struct node *n, uint64_t range_id, uint64_t from, uint64_t to,
 	       struct err *e);
+
+/*
+ * The shard thread also replaces dead replicas: the leader of a range
+ * whose voter has not answered for dead_ms moves that replica to a live
+ * node that has none (shard_move), so the range is back at full strength.
+ */
 
 /*
  * Record node id at addr in meta's node registry (through the meta

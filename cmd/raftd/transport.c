@@ -33,6 +33,7 @@
 #include "jx.h"
 #include "log.h"
 #include "raftwire.h"
+#include "util.h"
 
 #define TRANSPORT_DEFAULT_QUEUE		4096
 #define TRANSPORT_DEFAULT_CONNECT_MS	500
@@ -69,6 +70,9 @@ struct tpeer {
 	size_t spare_cap;
 	int failed;		/* a POST of the current drain failed */
 	unsigned long fail_streak;	/* failed POSTs since a success */
+	/* monotonic ms since the peer stopped answering (0: it answers);
+	 * written by the sender, read by anyone */
+	_Atomic uint64_t down_since_ms;
 };
 
 struct transport {
@@ -277,6 +281,12 @@ static void peer_send_range(struct tpeer *p, const struct raft_msg *msgs,
 	}
 	rc = peer_post(p, body, len, &e);
 	free(body);
+	if (rc == RC_OK || rc == RC_BAD_INPUT) {
+		/* it answered (a refusal is an answer): it is up */
+		atomic_store(&p->down_since_ms, 0);
+	} else if (atomic_load(&p->down_since_ms) == 0) {
+		atomic_store(&p->down_since_ms, util_mono_ms());
+	}
 	if (rc == RC_OK) {
 		if (p->fail_streak > 0)
 			log_info("peer=%" PRIu64 " addr=%s msg=\"sending "
@@ -737,6 +747,19 @@ int transport_add_peer(struct transport *t, const struct transport_peer *tp,
 	}
 	pthread_mutex_unlock(&t->mu);
 	return rc;
+}
+
+uint64_t transport_peer_down_ms(struct transport *t, uint64_t id)
+{
+	size_t n = atomic_load(&t->n_peers);
+
+	for (size_t i = 0; i < n; i++)
+		if (t->peers[i].id == id) {
+			uint64_t since = atomic_load(&t->peers[i].down_since_ms);
+
+			return since == 0 ? 0 : util_mono_ms() - since + 1;
+		}
+	return 0;
 }
 
 int transport_register_metrics(struct transport *t, struct metrics *reg,

@@ -81,6 +81,13 @@ int transport_add_peer(struct transport *t, const struct transport_peer *p,
 		       struct err *e);
 
 /*
+ * How long peer id has not answered (ms; 0 when its last POST got an
+ * answer, or it is not a peer).  Only peers something is sent to are
+ * watched: a leader's heartbeats reach every follower of its ranges.
+ */
+uint64_t transport_peer_down_ms(struct transport *t, uint64_t id);
+
+/*
  * Copy msgs (deep) into the queues of their destinations (msg.to) and
  * return at once.  A full queue drops the message (counted); so does an
  * unknown destination or self (counted under transport_stats() of that
