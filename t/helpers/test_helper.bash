@@ -12,7 +12,7 @@ bats_load_library bats-assert
 
 : "${RANGEDB_BUILDDIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
 : "${RANGEDB_SRCDIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
-PATH="$RANGEDB_BUILDDIR/cmd/tsod:$RANGEDB_BUILDDIR/cmd/raftd:$RANGEDB_BUILDDIR/cmd/chaos:$RANGEDB_BUILDDIR/t/raftsim:$PATH"
+PATH="$RANGEDB_BUILDDIR/cmd/tsod:$RANGEDB_BUILDDIR/cmd/raftd:$RANGEDB_BUILDDIR/cmd/chaos:$RANGEDB_BUILDDIR/cmd/rangectl:$RANGEDB_BUILDDIR/cmd/splitter:$RANGEDB_BUILDDIR/t/raftsim:$PATH"
 export PATH RANGEDB_BUILDDIR RANGEDB_SRCDIR
 unset RANGEDB_CONFIG
 
