@@ -241,6 +241,8 @@ json_t *desc_to_json(const struct desc *d)
 		goto fail;
 	json_decref(reps);
 	reps = NULL;
+	if (d->frozen && json_object_set_new(j, "frozen", json_true()) != 0)
+		goto fail;
 	if (d->n_learners > 0) {
 		reps = json_array();
 		if (reps == NULL)
@@ -309,6 +311,11 @@ int desc_from_json(const json_t *j, struct desc *d, struct err *e)
 				       "replicas[%zu] must be a node id", i);
 		d->replicas[d->n_replicas++] = (uint64_t)json_integer_value(v);
 	}
+	v = json_object_get(j, "frozen");
+	if (v != NULL && !json_is_boolean(v))
+		return err_set(e, RC_BAD_INPUT, "descriptor: field 'frozen' "
+			       "must be true or false");
+	d->frozen = json_is_true(v);
 	reps = json_object_get(j, "learners");
 	if (reps == NULL)
 		return RC_OK;

@@ -55,6 +55,7 @@ struct desc {
 	uint64_t learners[DESC_MAX_REPLICAS];	/* catching up, no vote */
 	size_t n_learners;
 	uint64_t generation;
+	int frozen;		/* being merged away: takes no writes */
 };
 
 /* Set d to id with span [start, end); RC_TOO_LARGE for a long bound. */
@@ -83,7 +84,10 @@ json_t *desc_to_json(const struct desc *d);
 /* Parse a JSON object into d; RC_BAD_INPUT names the bad field. */
 int desc_from_json(const json_t *j, struct desc *d, struct err *e);
 
-/* Compact JSON text of d, malloc'd (NUL-terminated). */
+/*
+ * (JSON: "frozen": true only when set.)
+ * Compact JSON text of d, malloc'd (NUL-terminated).
+ */
 int desc_encode(const struct desc *d, char **out, size_t *len,
 		struct err *e);
 int desc_decode(const void *buf, size_t len, struct desc *d, struct err *e);

@@ -1926,9 +1926,9 @@ int raft_new(const struct raft_config *cfg, struct raft **out,
 		r->cfg.max_msg_bytes = 1;
 	r->rng = cfg->seed ^ (cfg->id * UINT64_C(0x9e3779b97f4a7c15));
 	r->role = RAFT_FOLLOWER;
-	r->boot_quiet = 1;	/* a fresh process has not heard from anyone:
-				 * do not vote within one election timeout
-				 * (protects leases across restarts) */
+	/* a fresh process has not heard from anyone: do not vote within
+	 * one election timeout (protects leases across restarts) */
+	r->boot_quiet = !cfg->no_quiet_start;
 	reset_election_timer(r);
 	*out = r;
 	return RC_OK;

@@ -169,6 +169,13 @@ struct raft_config {
 	uint64_t seed;		/* randomized timeouts; any value */
 	uint64_t applied;	/* on restart: index already applied by the
 				 * app (0 = the snapshot's index) */
+	/*
+	 * 1: vote from the start.  By default a fresh instance ignores vote
+	 * requests for one election timeout (it may be a restart inside a
+	 * leader's lease); a group created just now (a range split off
+	 * another) has no lease to protect and wants its leader at once.
+	 */
+	int no_quiet_start;
 	/* optional debug log */
 	void (*log)(void *arg, const char *msg);
 	void *log_arg;

@@ -1082,6 +1082,119 @@ static void handle_admin_move(const struct http_req *req,
 		http_resp_json(resp, 200, j);
 }
 
+/* POST /admin/freeze {"range_id","generation","frozen"} (merge step 1). */
+static void handle_admin_freeze(const struct http_req *req,
+				struct http_resp *resp, void *arg)
+{
+	struct raftd_api *a = arg;
+	unsigned char val[9];
+	struct node_op op;
+	uint64_t id, gen;
+	bool on;
+	struct err e;
+
+	if (jx_get_u64(req->json, "generation", &gen, &e) != RC_OK ||
+	    jx_get_bool(req->json, "frozen", &on, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	if ((id = admin_range(a, req, resp)) == 0)
+		return;
+	for (int i = 7; i >= 0; i--, gen >>= 8)
+		val[i] = (unsigned char)gen;
+	val[8] = on ? 1 : 0;
+	memset(&op, 0, sizeof(op));
+	op.kind = NODE_OP_FREEZE;
+	op.val = val;
+	op.vlen = sizeof(val);
+	if (node_write(a->node, id, &op, 1, NULL, &e) != RC_OK) {
+		node_error(a, req, resp, &e, id);
+		return;
+	}
+	resp->status = 204;
+}
+
+/* POST /admin/retire {"range_id","generation"} (merge step 4). */
+static void handle_admin_retire(const struct http_req *req,
+				struct http_resp *resp, void *arg)
+{
+	struct raftd_api *a = arg;
+	unsigned char val[8];
+	struct node_op op;
+	uint64_t id, gen;
+	struct err e;
+
+	if (jx_get_u64(req->json, "generation", &gen, &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	if ((id = admin_range(a, req, resp)) == 0)
+		return;
+	for (int i = 7; i >= 0; i--, gen >>= 8)
+		val[i] = (unsigned char)gen;
+	memset(&op, 0, sizeof(op));
+	op.kind = NODE_OP_RETIRE;
+	op.val = val;
+	op.vlen = sizeof(val);
+	if (node_write(a->node, id, &op, 1, NULL, &e) != RC_OK) {
+		node_error(a, req, resp, &e, id);
+		return;
+	}
+	resp->status = 204;
+}
+
+/* GET /admin/image?range_id=N: the range's data (merge step 2). */
+static void handle_admin_image(const struct http_req *req,
+			       struct http_resp *resp, void *arg)
+{
+	struct raftd_api *a = arg;
+	const char *v = http_req_query(req, "range_id");
+	uint64_t id;
+	void *img = NULL;
+	size_t len = 0;
+	struct err e;
+
+	if (util_parse_u64(v ? v : "", 1, UINT64_MAX, &id, "range_id", &e) !=
+	    RC_OK) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	if (not_leader(a, req, resp, id))
+		return;
+	if (node_read_barrier(a->node, id, &e) != RC_OK ||
+	    node_range_image(a->node, id, RAFTD_API_MAX_IMAGE, &img, &len,
+			     &e) != RC_OK) {
+		node_error(a, req, resp, &e, id);
+		return;
+	}
+	resp->status = 200;
+	resp->body = img;
+	resp->body_len = len;
+	resp->content_type = "application/octet-stream";
+}
+
+static void handle_admin_merge(const struct http_req *req,
+			       struct http_resp *resp, void *arg)
+{
+	struct raftd_api *a = arg;
+	struct desc d;
+	uint64_t id;
+	struct err e;
+	json_t *j;
+
+	if ((id = admin_range(a, req, resp)) == 0)
+		return;
+	if (shard_merge(a->node, id, &d, &e) != RC_OK) {
+		node_error(a, req, resp, &e, id);
+		return;
+	}
+	j = json_pack("{s:o}", "range", desc_to_json(&d));
+	if (j == NULL)
+		http_resp_error(resp, RC_NOMEM, "out of memory");
+	else
+		http_resp_json(resp, 200, j);
+}
+
 /* POST /admin/replica (from a range's leader): create an empty replica. */
 static void handle_admin_replica(const struct http_req *req,
 				 struct http_resp *resp, void *arg)
@@ -1152,6 +1265,10 @@ int raftd_api_start(struct raftd_api **out, struct node *n,
 	R("POST", "/admin/transfer-leader", HTTP_JSON_BODY, 4096,
 	  handle_admin_transfer);
 	R("POST", "/admin/move", HTTP_JSON_BODY, 4096, handle_admin_move);
+	R("POST", "/admin/merge", HTTP_JSON_BODY, 4096, handle_admin_merge);
+	R("POST", "/admin/freeze", HTTP_JSON_BODY, 4096, handle_admin_freeze);
+	R("POST", "/admin/retire", HTTP_JSON_BODY, 4096, handle_admin_retire);
+	R("GET", "/admin/image", 0, 0, handle_admin_image);
 	R("POST", "/admin/replica", HTTP_JSON_BODY, 65536,
 	  handle_admin_replica);
 	R("GET", "/status", 0, 0, handle_status);

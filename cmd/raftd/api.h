@@ -32,6 +32,7 @@
 #define RAFTD_API_MAX_OPS	10000			/* ops in a batch */
 #define RAFTD_API_DEFAULT_LIMIT	1000
 #define RAFTD_API_MAX_LIMIT	10000
+#define RAFTD_API_MAX_IMAGE	((size_t)16 << 20)	/* GET /admin/image */
 
 struct raftd_api;
 

@@ -129,6 +129,9 @@ struct range {
 	int initialized;		/* has data (not an empty replica that
 					 * waits for its first snapshot) */
 	int remove_pending;		/* loop: this node was removed */
+	int retire;			/* loop: a RETIRE applied (this txn) */
+	uint64_t campaign_at_ms;	/* loop: campaign then (0: no) */
+	int fresh;			/* made by a split just now */
 	int destroyed;			/* loop: gone (kept for late pointers) */
 	struct range *next_dead;
 
@@ -480,15 +483,19 @@ static int cmd_encode(const struct node_op *ops, size_t n_ops,
 	for (i = 0; i < n_ops; i++) {
 		int k = ops[i].kind;
 
-		if (k < NODE_OP_PUT || k > NODE_OP_DESC_PUT)
+		if (k < NODE_OP_PUT || k > NODE_OP_RETIRE)
 			return err_set(e, RC_BAD_INPUT, "bad operation kind");
+		if (k >= NODE_OP_FREEZE && n_ops != 1)
+			return err_set(e, RC_BAD_INPUT, "a merge step is alone "
+				       "in its command");
 		if (k == NODE_OP_SPLIT && (n_ops != 1 || ops[i].vlen != 16))
 			return err_set(e, RC_BAD_INPUT, "a split is alone in "
 				       "its command");
 		if (k == NODE_OP_INCR && (n_ops != 1 || ops[i].vlen != 8))
 			return err_set(e, RC_BAD_INPUT, "an increment is alone "
 				       "in its command");
-		if (ops[i].klen == 0 && k != NODE_OP_DESC_PUT)
+		if (ops[i].klen == 0 && k != NODE_OP_DESC_PUT &&
+		    k != NODE_OP_FREEZE && k != NODE_OP_RETIRE)
 			return err_set(e, RC_BAD_INPUT, "empty key");
 		if (ops[i].klen > MVCC_KEY_MAX)
 			return err_set(e, RC_TOO_LARGE,
@@ -552,6 +559,10 @@ static int desc_put_apply(struct range *rg, struct bdb_txn *txn,
 
 static void res_refuse(struct apply_res *res, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+static int merge_step_apply(struct range *rg, struct bdb_txn *txn, int kind,
+			    const unsigned char *key, size_t klen,
+			    const unsigned char *val, size_t vlen,
+			    struct apply_res *res, struct err *e);
 
 static void res_refuse(struct apply_res *res, int rc, const char *fmt, ...)
 {
@@ -632,7 +643,7 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 				return err_set(e, RC_CORRUPT, "short key");
 			key = p + off;
 			off += klen;
-			if (kind < NODE_OP_PUT || kind > NODE_OP_DESC_PUT)
+			if (kind < NODE_OP_PUT || kind > NODE_OP_RETIRE)
 				return err_set(e, RC_CORRUPT,
 					       "unknown operation %d", kind);
 			if (kind != NODE_OP_DELETE) {
@@ -650,9 +661,25 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 			if ((kind == NODE_OP_SPLIT && (n_ops != 1 ||
 						       vlen != 16)) ||
 			    (kind == NODE_OP_INCR && (n_ops != 1 ||
-						      vlen != 8)))
+						      vlen != 8)) ||
+			    (kind >= NODE_OP_FREEZE && n_ops != 1) ||
+			    (kind == NODE_OP_FREEZE && vlen != 9) ||
+			    (kind == NODE_OP_RETIRE && vlen != 8) ||
+			    (kind == NODE_OP_MERGE && klen < 8))
 				return err_set(e, RC_CORRUPT, "malformed "
 					       "operation %d", kind);
+			if (pass == 0 && rg->work.frozen &&
+			    kind != NODE_OP_FREEZE && kind != NODE_OP_RETIRE) {
+				res_refuse(res, RC_RANGE_MOVED, "range %"
+					   PRIu64 " is being merged into its "
+					   "left neighbour; retry", rg->id);
+				return RC_OK;
+			}
+			if (pass == 0 && kind >= NODE_OP_FREEZE)
+				continue;
+			if (pass == 1 && kind >= NODE_OP_FREEZE)
+				return merge_step_apply(rg, txn, kind, key,
+							klen, val, vlen, res, e);
 			if (pass == 0 && kind == NODE_OP_DESC_PUT) {
 				struct desc d;
 
@@ -1223,6 +1250,61 @@ out:
 }
 
 /*
+ * NODE_OP_FREEZE, _MERGE and _RETIRE (see node.h), in rg's apply
+ * transaction, on the working descriptor; a generation that moved on is a
+ * refusal (RC_CONFLICT) on every replica alike.
+ */
+static int merge_step_apply(struct range *rg, struct bdb_txn *txn, int kind,
+			    const unsigned char *key, size_t klen,
+			    const unsigned char *val, size_t vlen,
+			    struct apply_res *res, struct err *e)
+{
+	uint64_t gen = get_be64(kind == NODE_OP_MERGE ? key : val);
+	struct desc r, img;
+	size_t off;
+	int rc, has;
+
+	if (gen != rg->work.generation) {
+		res_refuse(res, RC_CONFLICT, "range %" PRIu64 " is at "
+			   "generation %" PRIu64 ", not %" PRIu64 "; retry",
+			   rg->id, rg->work.generation, gen);
+		return RC_OK;
+	}
+	if (kind == NODE_OP_FREEZE) {
+		rg->work.frozen = val[8] != 0;
+		return RC_OK;
+	}
+	if (kind == NODE_OP_RETIRE) {
+		if (!rg->work.frozen) {
+			res_refuse(res, RC_CONFLICT, "range %" PRIu64 " is not "
+				   "frozen: only a merged range retires",
+				   rg->id);
+			return RC_OK;
+		}
+		rg->retire = 1;
+		return RC_OK;
+	}
+	/* NODE_OP_MERGE */
+	if (desc_decode(key + 8, klen - 8, &r, NULL) != RC_OK ||
+	    rg->work.end_len == 0 || r.start_len != rg->work.end_len ||
+	    memcmp(r.start, rg->work.end, r.start_len) != 0 ||
+	    snap_check(val, vlen, &img, &has, &off, NULL) != RC_OK ||
+	    !has || img.range_id != r.range_id) {
+		res_refuse(res, RC_BAD_INPUT, "not the right neighbour of "
+			   "range %" PRIu64 " with its image", rg->id);
+		return RC_OK;
+	}
+	if ((rc = snap_put_all(rg->mvcc, txn, val, vlen, off, e)) != RC_OK)
+		return rc;
+	memcpy(rg->work.end, r.end, r.end_len);
+	rg->work.end_len = r.end_len;
+	rg->work.generation = (r.generation > rg->work.generation ?
+			       r.generation : rg->work.generation) + 1;
+	rg->written = 1;
+	return RC_OK;
+}
+
+/*
  * NODE_OP_DESC_PUT in the meta range: store d under its meta key unless a
  * descriptor of a higher generation overlaps it there (then this one is
  * stale: nothing changes); delete the older descriptors it overlaps.
@@ -1502,6 +1584,7 @@ static int range_apply_once(struct node *n, struct range *rg, int log_bad,
 	int rc, desc_dirty = 0, removed = 0;
 
 	rg->work = rg->desc;
+	rg->retire = 0;
 	splits_free(rg);
 	if ((rc = bdb_txn_begin(n->env, BDB_TXN_NOSYNC, &txn, e)) != RC_OK)
 		return rc;
@@ -1541,7 +1624,7 @@ static int range_apply_once(struct node *n, struct range *rg, int log_bad,
 	last = rd->committed[rd->n_committed - 1].index;
 	if ((rc = raftstore_set_applied(n->rs, txn, rg->id, last, e)) != RC_OK)
 		goto out;
-	if (desc_dirty) {
+	if (desc_dirty || memcmp(&rg->work, &rg->desc, sizeof(rg->work))) {
 		char *dj = NULL;
 		size_t dl = 0;
 
@@ -1554,7 +1637,7 @@ static int range_apply_once(struct node *n, struct range *rg, int log_bad,
 	}
 	rc = bdb_txn_commit(txn, e);
 	txn = NULL;
-	if (rc == RC_OK && removed)
+	if (rc == RC_OK && (removed || rg->retire))
 		rg->remove_pending = 1;
 out:
 	if (txn != NULL)
@@ -1566,7 +1649,7 @@ out:
 	return rc;
 }
 
-static int range_load(struct node *n, uint64_t id, struct err *e);
+static int range_load(struct node *n, uint64_t id, int fresh, struct err *e);
 static void range_destroy(struct node *n, struct range *rg);
 
 /* 1 if an entry of rd.committed is a split (its apply excludes readers). */
@@ -1577,7 +1660,8 @@ static int has_split(const struct raft_ready *rd)
 
 		if (rd->committed[i].type == RAFT_ENTRY_NORMAL &&
 		    rd->committed[i].len > CMD_HEADER && p[0] == CMD_VERSION &&
-		    p[CMD_HEADER] == NODE_OP_SPLIT)
+		    (p[CMD_HEADER] == NODE_OP_SPLIT ||
+		     p[CMD_HEADER] == NODE_OP_MERGE))
 			return 1;
 	}
 	return 0;
@@ -1632,23 +1716,25 @@ static int range_apply(struct node *n, struct range *rg, struct err *e)
 		log_info("msg=\"range split\" range=%" PRIu64 " new_range=%"
 			 PRIu64 " moved_keys=%" PRIu64, rg->id, sd->new_id,
 			 sd->moved_keys);
-		rc = range_load(n, sd->new_id, e);
+		rc = range_load(n, sd->new_id, 1, e);
 		if (rc == RC_OK) {
 			struct range *nr = range_find(n, sd->new_id);
 			struct raft_status pst;
 			struct err ce;
 
 			metrics_counter_inc(n->m_splits);
-			/* the left half's leader campaigns at once, so the
-			 * right half is not leaderless for an election
-			 * timeout (its peers are at the same log position:
-			 * they vote for it) */
+			/*
+			 * The left half's leader campaigns for the right
+			 * half soon, so that it is not leaderless for an
+			 * election timeout; not at once, as its peers
+			 * apply the split a heartbeat later and would drop
+			 * the vote requests of a range they lack yet.
+			 */
 			raft_status(rg->raft, &pst);
-			if (nr != NULL && pst.role == RAFT_LEADER &&
-			    raft_campaign(nr->raft, &ce) != RC_OK)
-				log_debug("msg=\"campaign failed\" range=%"
-					  PRIu64 " error=\"%s\"", nr->id,
-					  ce.msg);
+			if (nr != NULL && pst.role == RAFT_LEADER)
+				nr->campaign_at_ms = util_mono_ms() +
+					3 * (uint64_t)n->heartbeat_ms;
+			(void)ce;
 		}
 		free(sd);
 		if (rc != RC_OK) {
@@ -2174,8 +2260,20 @@ static void *loop_main(void *arg)
 		now = util_mono_ms();
 		if (now >= next_tick) {
 			for (size_t i = 0; i < n->n_ranges; i++) {
-				raft_tick(RG(n, i)->raft);
-				range_sweep(n, RG(n, i), now);
+				struct range *rg = RG(n, i);
+
+				raft_tick(rg->raft);
+				range_sweep(n, rg, now);
+				if (rg->campaign_at_ms != 0 &&
+				    now >= rg->campaign_at_ms) {
+					rg->campaign_at_ms = 0;
+					if (raft_campaign(rg->raft, &e) !=
+					    RC_OK)
+						log_debug("msg=\"campaign "
+							  "failed\" range=%"
+							  PRIu64 " error=\"%s\"",
+							  rg->id, e.msg);
+				}
 			}
 			next_tick += tick_ms;
 			if (next_tick <= now)
@@ -2439,6 +2537,7 @@ uint64_t node_locate(struct node *n, const void *key, size_t klen)
 	for (size_t i = 0; i < n->n_ranges && id == 0; i++)
 		if (__atomic_load_n(&n->ranges[i]->initialized,
 				    __ATOMIC_ACQUIRE) &&
+		    !n->ranges[i]->desc.frozen &&
 		    desc_contains(&n->ranges[i]->desc, key, klen))
 			id = n->ranges[i]->id;
 	pthread_mutex_unlock(&n->st_mu);
@@ -2539,6 +2638,42 @@ int node_scan(struct node *n, uint64_t range_id, const void *start,
 	}
 	pthread_rwlock_unlock(&rg->mvcc_lock);
 	return rc;
+}
+
+int node_range_image(struct node *n, uint64_t range_id, size_t max,
+		     void **out, size_t *len, struct err *e)
+{
+	struct range *rg = range_find(n, range_id);
+	struct buf b = { NULL, 0, 0 };
+	struct desc d;
+	uint64_t gen, keys, bytes;
+	int rc;
+
+	*out = NULL;
+	*len = 0;
+	if (rg == NULL)
+		return err_set(e, RC_NOT_FOUND, "no range %" PRIu64, range_id);
+	pthread_rwlock_rdlock(&rg->mvcc_lock);
+	gen = rg->snap_gen;
+	pthread_mutex_lock(&n->st_mu);
+	d = rg->desc;
+	pthread_mutex_unlock(&n->st_mu);
+	pthread_rwlock_unlock(&rg->mvcc_lock);
+	if ((rc = img_begin(&b, &d, e)) == RC_OK)
+		rc = img_scan(n, rg, NULL, d.start, d.start_len, d.end,
+			      d.end_len, UINT64_MAX, gen, &b, &keys, &bytes,
+			      e);
+	if (rc == RC_OK && b.len > max)
+		rc = err_set(e, RC_TOO_LARGE, "range %" PRIu64 " holds %zu "
+			     "bytes, over the %zu a merge moves", range_id,
+			     b.len, max);
+	if (rc != RC_OK) {
+		free(b.p);
+		return rc;
+	}
+	*out = b.p;
+	*len = b.len;
+	return RC_OK;
 }
 
 size_t node_range_count(struct node *n)
@@ -2739,6 +2874,7 @@ static int range_raft_new(struct node *n, struct range *rg, uint64_t applied,
 	struct raft_config c;
 
 	raft_config_default(&c);
+	c.no_quiet_start = rg->fresh;
 	c.id = n->id;
 	c.group = rg->id;
 	c.election_ticks = n->election_ticks;
@@ -2815,7 +2951,7 @@ static int node_bootstrap(struct node *n, struct err *e)
  * descriptor, snapshot (re-installed if a crash cut its install short),
  * log, and a Raft core restored from them.
  */
-static int range_load(struct node *n, uint64_t id, struct err *e)
+static int range_load(struct node *n, uint64_t id, int fresh, struct err *e)
 {
 	struct raftstore_state st;
 	struct range *rg;
@@ -2823,6 +2959,7 @@ static int range_load(struct node *n, uint64_t id, struct err *e)
 
 	if ((rc = range_new(n, id, &rg, e)) != RC_OK)
 		return err_prefix(e, "range %" PRIu64, id);
+	rg->fresh = fresh;
 	rc = raftstore_load(n->rs, rg->id, &st, e);
 	if (rc == RC_OK && st.meta == NULL)
 		rc = err_set(e, RC_CORRUPT, "range %" PRIu64 " has no "
@@ -2907,7 +3044,7 @@ static int node_recover(struct node *n, const uint64_t *ids, size_t n_ids,
 	int rc;
 
 	for (size_t i = 0; i < n_ids; i++)
-		if ((rc = range_load(n, ids[i], e)) != RC_OK)
+		if ((rc = range_load(n, ids[i], 0, e)) != RC_OK)
 			return rc;
 	for (size_t i = 0; i < n->n_ranges;) {
 		if (RG(n, i)->remove_pending)

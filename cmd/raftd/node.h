@@ -101,7 +101,19 @@ enum node_op_kind {
 	 * key unless a newer (higher generation) overlapping one is there;
 	 * removes the older descriptors it overlaps.  key is ignored.
 	 */
-	NODE_OP_DESC_PUT = 5
+	NODE_OP_DESC_PUT = 5,
+	/*
+	 * Merging (each alone in its command, key unused unless said):
+	 * FREEZE: val BE64 generation | u8 on: while frozen the range
+	 * refuses writes (it is being merged into its left neighbour).
+	 * MERGE: key BE64 generation | the right neighbour's descriptor
+	 * (JSON), val its frozen image: the range takes its keys and span.
+	 * RETIRE: val BE64 generation: a frozen range whose keys now live
+	 * in its left neighbour drops itself on every replica.
+	 */
+	NODE_OP_FREEZE = 6,
+	NODE_OP_MERGE = 7,
+	NODE_OP_RETIRE = 8
 };
 
 struct node_op {
@@ -202,6 +214,13 @@ struct node_range_status {
 	struct node_progress progress[RAFT_MAX_NODES];	/* leader only */
 	size_t n_progress;
 };
+
+/*
+ * The image (snapshot format: descriptor and every live key) of range_id
+ * as applied here, malloc'd; RC_TOO_LARGE above max bytes.
+ */
+int node_range_image(struct node *n, uint64_t range_id, size_t max,
+		     void **out, size_t *len, struct err *e);
 
 /* Number of ranges and the status of the i-th (as of the last loop turn). */
 size_t node_range_count(struct node *n);

@@ -23,12 +23,23 @@
 #define SHARD_MAX_TRACKED	4096
 #define META_TIMEOUT_MS		3000
 #define GC_AFTER_MS		5000	/* leaderless this long: ask meta */
+#define SHARD_MERGE_MAX		((size_t)16 << 20)	/* image bytes */
+/*
+ * A merge gives up unless its command is proposed within MERGE_BUDGET_MS
+ * of the freeze; a range frozen THAW_AFTER_MS that meta still shows is a
+ * merge that died, and is thawed.  The gap keeps a thaw from ever racing
+ * a merge that is still going.
+ */
+#define MERGE_BUDGET_MS		20000
+#define THAW_AFTER_MS		60000
 
 struct published {
 	uint64_t range_id;
 	uint64_t generation;	/* last one written to meta */
 	uint64_t retry_ms;	/* no split attempt before */
 	uint64_t leaderless_ms;	/* since when no leader is known */
+	uint64_t frozen_ms;	/* since when seen frozen (0: not) */
+	uint64_t check_ms;	/* next frozen check */
 };
 
 struct shard {
@@ -577,8 +588,8 @@ static struct published *pub_find(struct shard *s, uint64_t id)
 }
 
 /* The descriptor of the range holding key, from meta wherever it is. */
-static int meta_locate_any(struct node *n, const void *key, size_t klen,
-			   struct desc *d, struct err *e)
+int shard_locate_any(struct node *n, const void *key, size_t klen,
+		    struct desc *d, struct err *e)
 {
 	char *b64 = NULL, path[4200];
 	size_t bl;
@@ -629,7 +640,7 @@ static void replica_gc(struct shard *s, const struct desc *d)
 	struct desc m;
 	struct err e;
 
-	if (meta_locate_any(n, d->start, d->start_len, &m, &e) != RC_OK) {
+	if (shard_locate_any(n, d->start, d->start_len, &m, &e) != RC_OK) {
 		log_debug("msg=\"replica check: meta unreachable\" range=%"
 			  PRIu64 " error=\"%s\"", d->range_id, e.msg);
 		return;
@@ -691,6 +702,41 @@ static int replace_dead(struct shard *s, const struct desc *d, struct err *e)
 	}
 }
 
+/*
+ * A range frozen for a while: if meta shows a newer range over its span,
+ * it was merged and its retire was lost: drop it here.  If meta still
+ * shows this range, the merge died before its command: the leader thaws
+ * it so it takes writes again.
+ */
+static void frozen_check(struct shard *s, const struct desc *d, int leader)
+{
+	struct node *n = s->node;
+	unsigned char val[9];
+	struct node_op op;
+	struct desc m;
+	struct err e;
+
+	if (shard_locate_any(n, d->start, d->start_len, &m, &e) != RC_OK)
+		return;
+	if (m.range_id != d->range_id) {
+		replica_gc(s, d);
+		return;
+	}
+	if (!leader || m.generation != d->generation)
+		return;
+	put_be64(val, d->generation);
+	val[8] = 0;
+	memset(&op, 0, sizeof(op));
+	op.kind = NODE_OP_FREEZE;
+	op.val = val;
+	op.vlen = sizeof(val);
+	log_warn("msg=\"thawing a range left frozen by a failed merge\" "
+		 "range=%" PRIu64, d->range_id);
+	if (node_write(n, d->range_id, &op, 1, NULL, &e) != RC_OK)
+		log_warn("msg=\"cannot thaw\" range=%" PRIu64 " error=\"%s\"",
+			 d->range_id, e.msg);
+}
+
 /* One pass over the ranges this node leads. */
 static void shard_pass(struct shard *s)
 {
@@ -712,6 +758,19 @@ static void shard_pass(struct shard *s)
 		p = pub_find(s, st.range_id);
 		if (p == NULL)
 			continue;
+		if (!d.frozen) {
+			p->frozen_ms = 0;
+		} else if (p->frozen_ms == 0) {
+			p->frozen_ms = now;
+		} else if (now - p->frozen_ms >= GC_AFTER_MS &&
+			   now >= p->check_ms) {
+			p->check_ms = now + GC_AFTER_MS;
+			/* merged away (retire lost)? or a merge that died
+			 * half way (then its leader thaws it) */
+			frozen_check(s, &d, st.role == RAFT_LEADER &&
+				     now - p->frozen_ms >= THAW_AFTER_MS);
+			continue;
+		}
 		if (st.role != RAFT_LEADER) {
 			if (st.leader != RAFT_NONE ||
 			    st.range_id == NODE_META_RANGE) {
@@ -1008,4 +1067,203 @@ int shard_move(struct node *n, uint64_t range_id, uint64_t from, uint64_t to,
 	log_info("msg=\"replica moved\" range=%" PRIu64 " from=%" PRIu64
 		 " to=%" PRIu64, range_id, from, to);
 	return RC_OK;
+}
+
+/* ---- merging ------------------------------------------------------------ */
+
+/*
+ * A JSON request to the leader of range d, wherever it is: each replica in
+ * turn (a follower answers not_leader and the next one is tried).
+ */
+static int range_call(struct node *n, const struct desc *d,
+		      const char *method, const char *path, json_t *body,
+		      json_t **out, struct err *e)
+{
+	struct http_client_opts ho = { 1000, NODE_WAIT_MS + 3000, 0 };
+	int rc = err_set(e, RC_UNAVAILABLE, "range %" PRIu64 " has no "
+			 "replica this node can reach", d->range_id);
+
+	for (size_t i = 0; i < d->n_replicas; i++) {
+		const char *addr = node_member_addr(n, d->replicas[i]);
+		struct http_client *c = NULL;
+
+		if (addr == NULL)
+			continue;
+		if (out != NULL)
+			*out = NULL;
+		rc = http_client_new(&c, addr, &ho, e);
+		if (rc == RC_OK)
+			rc = http_client_json(c, method, path, body, out, e);
+		http_client_free(c);
+		if (rc == RC_OK || (rc != RC_NOT_LEADER &&
+				    rc != RC_UNAVAILABLE && rc != RC_TIMEOUT))
+			return rc;
+	}
+	return rc;
+}
+
+/* The frozen image of range d from its leader (GET /admin/image). */
+static int range_image(struct node *n, const struct desc *d, void **img,
+		       size_t *len, struct err *e)
+{
+	struct http_client_opts ho = { 1000, NODE_WAIT_MS + 3000,
+				       SHARD_MERGE_MAX + 4096 };
+	char path[64];
+	int rc = err_set(e, RC_UNAVAILABLE, "no replica of range %" PRIu64
+			 " gave its image", d->range_id);
+
+	snprintf(path, sizeof(path), "/admin/image?range_id=%" PRIu64,
+		 d->range_id);
+	for (size_t i = 0; i < d->n_replicas; i++) {
+		const char *addr = node_member_addr(n, d->replicas[i]);
+		struct http_client *c = NULL;
+		char *body = NULL;
+		size_t bl = 0;
+		int status = 0;
+
+		if (addr == NULL)
+			continue;
+		rc = http_client_new(&c, addr, &ho, e);
+		if (rc == RC_OK)
+			rc = http_client_do(c, "GET", path, NULL, NULL, 0,
+					    &status, &body, &bl, e);
+		http_client_free(c);
+		if (rc == RC_OK && status == 200) {
+			*img = body;
+			*len = bl;
+			return RC_OK;
+		}
+		if (rc == RC_OK) {
+			char ex[200];
+
+			http_excerpt(body, bl, ex, sizeof(ex));
+			rc = err_set(e, status == 413 ? RC_TOO_LARGE :
+				     RC_UNAVAILABLE, "%s answered GET %s with "
+				     "HTTP %d: %s", addr, path, status, ex);
+			if (status == 413)
+				i = d->n_replicas;	/* final */
+		}
+		free(body);
+	}
+	return rc;
+}
+
+static json_t *gen_body(const struct desc *d, int on)
+{
+	return on < 0 ? json_pack("{s:I, s:I}", "range_id",
+				  (json_int_t)d->range_id, "generation",
+				  (json_int_t)d->generation) :
+		json_pack("{s:I, s:I, s:b}", "range_id",
+			  (json_int_t)d->range_id, "generation",
+			  (json_int_t)d->generation, "frozen", on);
+}
+
+int shard_merge(struct node *n, uint64_t range_id, struct desc *merged,
+		struct err *e)
+{
+	unsigned char *key = NULL;
+	struct node_op op;
+	struct desc l, r;
+	void *img = NULL;
+	size_t img_len = 0;
+	char *rj = NULL;
+	size_t rl = 0;
+	json_t *body;
+	struct err ue;
+	uint64_t t0;
+	int rc, frozen = 0;
+
+	if (range_id == NODE_META_RANGE)
+		return err_set(e, RC_BAD_INPUT, "the meta range never merges");
+	if ((rc = node_range_desc(n, range_id, &l, e)) != RC_OK)
+		return rc;
+	if (node_leader(n, range_id, NULL) != node_id(n))
+		return err_set(e, RC_NOT_LEADER, "node %" PRIu64 " is not the "
+			       "leader of range %" PRIu64, node_id(n),
+			       range_id);
+	if (l.end_len == 0)
+		return err_set(e, RC_BAD_INPUT, "range %" PRIu64 " is the last "
+			       "range: it has no right neighbour to merge",
+			       range_id);
+	if ((rc = shard_locate_any(n, l.end, l.end_len, &r, e)) != RC_OK)
+		return err_prefix(e, "finding the right neighbour");
+	if (r.start_len != l.end_len || memcmp(r.start, l.end, l.end_len))
+		return err_set(e, RC_UNAVAILABLE, "meta does not show range %"
+			       PRIu64 "'s right neighbour yet; retry",
+			       range_id);
+	/* 1. freeze the right neighbour: no more writes there */
+	body = gen_body(&r, 1);
+	rc = body ? range_call(n, &r, "POST", "/admin/freeze", body, NULL, e)
+		: err_set(e, RC_NOMEM, "out of memory");
+	json_decref(body);
+	if (rc != RC_OK)
+		return err_prefix(e, "freezing range %" PRIu64, r.range_id);
+	frozen = 1;
+	t0 = util_mono_ms();
+	/* 2. its image, final now */
+	if ((rc = range_image(n, &r, &img, &img_len, e)) != RC_OK)
+		goto fail;
+	/* 3. one command in our log takes its keys and span */
+	if ((rc = desc_encode(&r, &rj, &rl, e)) != RC_OK)
+		goto fail;
+	key = malloc(8 + rl);
+	if (key == NULL) {
+		rc = err_set(e, RC_NOMEM, "out of memory");
+		goto fail;
+	}
+	put_be64(key, l.generation);
+	memcpy(key + 8, rj, rl);
+	memset(&op, 0, sizeof(op));
+	op.kind = NODE_OP_MERGE;
+	op.key = key;
+	op.klen = 8 + rl;
+	op.val = img;
+	op.vlen = img_len;
+	if (util_mono_ms() - t0 > MERGE_BUDGET_MS) {
+		rc = err_set(e, RC_TIMEOUT, "merge of range %" PRIu64 " took "
+			     "too long; retry", range_id);
+		goto fail;
+	}
+	if ((rc = node_write(n, range_id, &op, 1, NULL, e)) != RC_OK) {
+		/* refused: R can thaw; outcome unknown (timeout, lost
+		 * lead): leave R frozen, the shard thread settles it */
+		if (rc != RC_CONFLICT && rc != RC_BAD_INPUT &&
+		    rc != RC_TOO_LARGE)
+			frozen = 0;
+		goto fail;
+	}
+	frozen = 0;	/* done: no going back */
+	if ((rc = node_range_desc(n, range_id, &l, e)) != RC_OK)
+		goto out;
+	log_info("msg=\"merged\" range=%" PRIu64 " absorbed=%" PRIu64
+		 " generation=%" PRIu64 " bytes=%zu", range_id, r.range_id,
+		 l.generation, img_len);
+	if (shard_meta_put(n, &l, &ue) != RC_OK)
+		log_info("msg=\"meta update deferred\" range=%" PRIu64
+			 " error=\"%s\"", range_id, ue.msg);
+	/* 4. the old range drops itself (else its replicas find meta) */
+	body = gen_body(&r, -1);
+	if (body == NULL ||
+	    range_call(n, &r, "POST", "/admin/retire", body, NULL, &ue) !=
+	    RC_OK)
+		log_info("msg=\"retire deferred\" range=%" PRIu64 " error=\"%s\"",
+			 r.range_id, body ? ue.msg : "out of memory");
+	json_decref(body);
+	if (merged != NULL)
+		*merged = l;
+	goto out;
+fail:
+	if (frozen) {
+		body = gen_body(&r, 0);
+		if (body == NULL || range_call(n, &r, "POST", "/admin/freeze",
+					       body, NULL, &ue) != RC_OK)
+			log_warn("msg=\"cannot unfreeze after a failed "
+				 "merge\" range=%" PRIu64, r.range_id);
+		json_decref(body);
+	}
+out:
+	free(key);
+	free(rj);
+	free(img);
+	return rc;
 }

@@ -89,6 +89,24 @@ int shard_move(struct node *n, uint64_t range_id, uint64_t from, uint64_t to,
 int shard_register_node(struct node *n, uint64_t id, const char *addr,
 			struct err *e);
 
+/*
+ * Merge range_id (led here) with its right neighbour R: freeze R (a Raft
+ * command in R: it takes no more writes), fetch R's image from its leader
+ * (at most 16 MiB: merging is for small ranges), propose ONE command in
+ * range_id's log that carries R's descriptor and image (so every replica
+ * of range_id applies the same data, whatever replicas of R it has), then
+ * retire R (a command that drops every replica of R).  A failure before
+ * the merge command unfreezes R; a failure after it leaves R frozen for
+ * the replica check (shard thread) to drop.  merged (may be NULL) gets the
+ * new descriptor.
+ */
+int shard_merge(struct node *n, uint64_t range_id, struct desc *merged,
+		struct err *e);
+
+/* The descriptor of the range holding key, from meta wherever it is. */
+int shard_locate_any(struct node *n, const void *key, size_t klen,
+		    struct desc *d, struct err *e);
+
 /* Write d into meta, through the meta range's leader wherever it is. */
 int shard_meta_put(struct node *n, const struct desc *d, struct err *e);
 
