@@ -69,7 +69,7 @@ int err_prefix(struct err *e, const char *fmt, ...)
 	va_list ap;
 
 	if (e == NULL)
-		return RC_OK;
+		return RC_INTERNAL;	/* the code is lost, never "ok" */
 	va_start(ap, fmt);
 	err_vformat(head, sizeof(head), fmt, ap);
 	va_end(ap);

@@ -59,7 +59,12 @@ struct err {
 int err_set(struct err *e, enum rc code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Prefix the existing message with more context: "reading config: <old>". */
+/*
+ * Prefix the existing message with more context: "reading config: <old>",
+ * and return e's code, so "return err_prefix(e, ...)" passes a failure on.
+ * With e NULL the code is unknown: it returns RC_INTERNAL, never RC_OK
+ * (callers that must keep the exact code with a NULL e keep their rc).
+ */
 int err_prefix(struct err *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

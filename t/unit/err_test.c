@@ -49,6 +49,8 @@ static void test_long_message_is_marked(void **state)
 	assert_int_equal(strlen(e.msg), ERR_MSG_MAX - 1);
 	assert_string_equal(e.msg + ERR_MSG_MAX - 4, "...");
 	err_prefix(&e, "ctx");
+	/* no err to carry the code: a failure all the same, never ok */
+	assert_int_equal(err_prefix(NULL, "ctx"), RC_INTERNAL);
 	assert_string_equal(e.msg + ERR_MSG_MAX - 4, "...");
 	assert_memory_equal(e.msg, "ctx: aaa", 8);
 }
