@@ -165,17 +165,45 @@ static int not_leader(struct raftd_api *a, const struct http_req *req,
 	return 1;
 }
 
-/* 421 range_moved: this node has no range holding the key. */
+/*
+ * 421 range_moved: this node has no range holding the key (any more).
+ * With the key known, the error carries the range that holds it now --
+ * from this node when it has that range, else from meta -- so a client
+ * retries once with it instead of looking it up.
+ */
 static void range_moved(struct raftd_api *a, struct http_resp *resp,
-			const char *why)
+			const char *why, const void *key, size_t klen)
 {
 	json_t *j = json_pack("{s:{s:s, s:s}}", "error", "code",
 			      rc_name(RC_RANGE_MOVED), "message", why);
+	struct desc d;
+	uint64_t id;
+	int found = 0;
 
-	(void)a;
 	if (j == NULL) {
 		http_resp_error(resp, RC_NOMEM, "out of memory");
 		return;
+	}
+	if (key != NULL) {
+		id = node_locate(a->node, key, klen);
+		found = id != 0 && node_range_desc(a->node, id, &d, NULL) ==
+			RC_OK;
+		if (!found)
+			found = shard_locate_any(a->node, key, klen, &d,
+						 NULL) == RC_OK;
+	}
+	if (found) {
+		const char *addr = NULL;
+		uint64_t leader = node_leader(a->node, d.range_id, &addr);
+		json_t *err = json_object_get(j, "error");
+
+		json_object_set_new(err, "range", desc_to_json(&d));
+		if (leader != RAFT_NONE && addr != NULL) {
+			json_object_set_new(err, "leader",
+					    json_integer((json_int_t)leader));
+			json_object_set_new(err, "leader_addr",
+					    json_string(addr));
+		}
 	}
 	http_resp_json(resp, rc_http_status(RC_RANGE_MOVED), j);
 }
@@ -201,7 +229,7 @@ static uint64_t route(struct raftd_api *a, const struct http_req *req,
 	id = node_locate(a->node, key, klen);
 	if (id == 0) {
 		range_moved(a, resp, "no range on this node holds the key; "
-			    "look it up with GET /meta/locate");
+			    "the error names the range that does", key, klen);
 		return 0;
 	}
 	if (not_leader(a, req, resp, id))
@@ -229,7 +257,7 @@ static void node_error(struct raftd_api *a, const struct http_req *req,
 		return;
 	}
 	if (e->code == RC_RANGE_MOVED) {
-		range_moved(a, resp, e->msg);
+		range_moved(a, resp, e->msg, NULL, 0);
 		return;
 	}
 	http_resp_err(resp, e);
@@ -301,7 +329,11 @@ static int write_routed(struct raftd_api *a, const struct http_req *req,
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (node_write(a->node, id, ops, n_ops, NULL, &e) == RC_OK)
 			return 1;
-		if (e.code != RC_RANGE_MOVED || attempt == 1)
+		if (e.code == RC_RANGE_MOVED && attempt == 1) {
+			range_moved(a, resp, e.msg, ops[0].key, ops[0].klen);
+			return 0;
+		}
+		if (e.code != RC_RANGE_MOVED)
 			break;
 		if ((id = route(a, req, resp, ops[0].key, ops[0].klen)) == 0)
 			return 0;

@@ -2970,8 +2970,8 @@ static int range_load(struct node *n, uint64_t id, int fresh, struct err *e)
 			rc = err_set(e, RC_CORRUPT, "descriptor of range %"
 				     PRIu64 " stored for range %" PRIu64,
 				     rg->desc.range_id, rg->id);
-		else if (rc != RC_OK)
-			rc = err_set(e, RC_CORRUPT, "%s", e->msg);
+		else if (rc != RC_OK)	/* stored, so corrupt, not bad input */
+			rc = e != NULL ? (e->code = RC_CORRUPT) : RC_CORRUPT;
 	}
 	if (rc == RC_OK && st.has_snapshot && st.applied < st.snap.index) {
 		log_info("msg=\"re-installing snapshot\" range=%" PRIu64

@@ -351,12 +351,13 @@ int shard_meta_scan(struct node *n, const void *start, size_t slen,
 		goto nomem;
 	for (size_t i = 0; i < res.n; i++) {
 		struct desc d;
+		struct err de;
 		json_t *dj;
 
-		if (desc_decode(res.items[i].val, res.items[i].vlen, &d, e) !=
-		    RC_OK) {
+		if (desc_decode(res.items[i].val, res.items[i].vlen, &d,
+				&de) != RC_OK) {
 			log_warn("msg=\"bad descriptor in meta\" error=\"%s\"",
-				 e->msg);
+				 de.msg);
 			continue;
 		}
 		dj = desc_to_json(&d);
@@ -599,8 +600,8 @@ int shard_locate_any(struct node *n, const void *key, size_t klen,
 	if (node_leader(n, NODE_META_RANGE, NULL) == node_id(n) &&
 	    node_read_barrier(n, NODE_META_RANGE, e) == RC_OK)
 		return shard_meta_locate(n, key, klen, d, e);
-	if (raftwire_base64_encode(key, klen, &b64, &bl, e) != RC_OK)
-		return e->code;
+	if ((rc = raftwire_base64_encode(key, klen, &b64, &bl, e)) != RC_OK)
+		return rc;
 	/* base64 may hold '+', '/', '=': escape them for the query */
 	{
 		size_t o = 0;
