@@ -1652,16 +1652,23 @@ out:
 static int range_load(struct node *n, uint64_t id, int fresh, struct err *e);
 static void range_destroy(struct node *n, struct range *rg);
 
-/* 1 if an entry of rd.committed is a split (its apply excludes readers). */
+/*
+ * 1 if an entry of rd.committed may change the descriptor (split, merge
+ * steps, membership): its apply excludes readers, who read the descriptor
+ * under mvcc_lock.
+ */
 static int has_split(const struct raft_ready *rd)
 {
 	for (size_t i = 0; i < rd->n_committed; i++) {
 		const unsigned char *p = rd->committed[i].data;
 
+		if (rd->committed[i].type == RAFT_ENTRY_CONF)
+			return 1;	/* replicas change */
 		if (rd->committed[i].type == RAFT_ENTRY_NORMAL &&
 		    rd->committed[i].len > CMD_HEADER && p[0] == CMD_VERSION &&
-		    (p[CMD_HEADER] == NODE_OP_SPLIT ||
-		     p[CMD_HEADER] == NODE_OP_MERGE))
+		    p[CMD_HEADER] >= NODE_OP_SPLIT &&
+		    p[CMD_HEADER] != NODE_OP_INCR &&
+		    p[CMD_HEADER] != NODE_OP_DESC_PUT)
 			return 1;
 	}
 	return 0;
