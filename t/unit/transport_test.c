@@ -477,6 +477,58 @@ static void test_dead_peer(void **state)
 	transport_free(t);
 }
 
+/*
+ * A peer added while running gets messages like the first ones; adding it
+ * again is fine, at another address is refused; down_ms tells a peer that
+ * does not answer from one that does (a refusal is an answer).
+ */
+static void test_add_peer_and_down(void **state)
+{
+	struct fake *a = fake_start(1), *b = fake_start(1);
+	struct transport_peer peers[] = { { 2, a->addr } };
+	struct transport_peer late = { 3, b->addr }, moved = { 3, a->addr };
+	struct transport_peer self = { 1, b->addr }, dead;
+	struct transport *t = start(1, peers, 1, NULL);
+	struct transport_peer_stats st;
+	struct raft_msg m[2];
+	char daddr[64];
+	struct err e;
+
+	(void)state;
+	m[0] = heartbeat(1, 3, 1);
+	transport_send(t, m, 1);		/* not a peer yet: dropped */
+	transport_stats(t, 3, &st);
+	assert_int_equal(st.sent, 0);
+	assert_int_equal(transport_add_peer(t, &late, &e), RC_OK);
+	assert_int_equal(transport_add_peer(t, &late, &e), RC_OK);
+	assert_int_equal(transport_add_peer(t, &moved, &e), RC_CONFLICT);
+	assert_int_equal(transport_add_peer(t, &self, &e), RC_BAD_INPUT);
+	m[0] = heartbeat(1, 3, 7);
+	m[1] = heartbeat(1, 2, 8);
+	transport_send(t, m, 2);
+	assert_int_equal(fake_wait(b, 1, 5000), 1);
+	assert_int_equal(b->msgs[0].commit, 7);
+	assert_int_equal(fake_wait(a, 1, 5000), 1);
+	wait_sent(t, 3, 1, &st);
+	assert_int_equal(transport_peer_down_ms(t, 3), 0);
+	/* a peer nobody listens on is down once something was sent */
+	dead_addr(daddr, sizeof(daddr));
+	dead = (struct transport_peer){ 4, daddr };
+	assert_int_equal(transport_add_peer(t, &dead, &e), RC_OK);
+	assert_int_equal(transport_peer_down_ms(t, 4), 0);	/* no traffic */
+	for (int i = 0; i < 50 && transport_peer_down_ms(t, 4) == 0; i++) {
+		m[0] = heartbeat(1, 4, (uint64_t)i + 1);
+		transport_send(t, m, 1);
+		usleep(20000);
+	}
+	assert_true(transport_peer_down_ms(t, 4) > 0);
+	usleep(30000);
+	assert_true(transport_peer_down_ms(t, 4) >= 30);
+	assert_int_equal(transport_peer_down_ms(t, 2), 0);
+	assert_int_equal(transport_peer_down_ms(t, 99), 0);	/* unknown */
+	transport_free(t);
+}
+
 /* A full queue drops (and counts) what does not fit; the rest arrives. */
 static void test_queue_overflow(void **state)
 {
@@ -805,6 +857,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_split_oversized, teardown),
 		cmocka_unit_test_teardown(test_shutdown_prompt, teardown),
 		cmocka_unit_test_teardown(test_metrics, teardown),
+		cmocka_unit_test_teardown(test_add_peer_and_down, teardown),
 		cmocka_unit_test(test_new_errors),
 		cmocka_unit_test(test_decode_request),
 	};
