@@ -124,12 +124,19 @@ void client_free(struct client *c)
 
 /* ---- one request -------------------------------------------------------- */
 
-/* The http_client for addr with this time limit, made on first use. */
+/*
+ * The http_client for addr with this time limit, made on first use; the
+ * connection's own limit stays the --timeout, as a dead node answers no
+ * faster to a request that may take long.
+ */
 static int client_peer(struct client *c, const char *addr, long timeout_ms,
 		       struct http_client **out, struct err *e)
 {
-	struct http_client_opts o = { .connect_timeout_ms = timeout_ms,
-				      .timeout_ms = timeout_ms };
+	struct http_client_opts o = {
+		.connect_timeout_ms = timeout_ms < c->timeout_ms ?
+				      timeout_ms : c->timeout_ms,
+		.timeout_ms = timeout_ms
+	};
 	struct client_peer *p;
 	int rc;
 
@@ -308,11 +315,33 @@ static int client_dump(const json_t *body, char **s, size_t *len,
 	return jx_dump(body, s, len, e);
 }
 
+/*
+ * An answer that refuses without acting because this node cannot serve
+ * the request (it holds no leader of the range concerned, or no hint to
+ * one): another node may.
+ */
+static int client_refused(int rc, int answered)
+{
+	return answered && (rc == RC_UNAVAILABLE || rc == RC_NOT_LEADER ||
+			    rc == RC_RANGE_MOVED);
+}
+
+/* 1 if addr is one of the entry nodes. */
+static int client_is_entry(const struct client *c, const char *addr)
+{
+	for (size_t i = 0; i < c->n_entry; i++)
+		if (strcmp(c->entry[i], addr) == 0)
+			return 1;
+	return 0;
+}
+
 int client_call(struct client *c, const char *method, const char *path,
 		const json_t *body, json_t **out, struct err *e)
 {
 	struct err local_err;
-	struct err first = { RC_OK, "" };
+	struct err first = { RC_OK, "" }, refusal = { RC_OK, "" };
+	const struct client_node *nodes = NULL;
+	size_t n_nodes = 0, n_asked = 0;
 	char *b;
 	size_t blen;
 	int rc, hops = 0;
@@ -322,16 +351,46 @@ int client_call(struct client *c, const char *method, const char *path,
 	*out = NULL;
 	if ((rc = client_dump(body, &b, &blen, e)) != RC_OK)
 		return rc;
-	for (size_t k = 0; k < c->n_entry; k++) {
+	/*
+	 * The entry nodes from the one that answered last; then, if some
+	 * answered but none could serve it (say none holds a replica of
+	 * meta), the other nodes of the cluster.
+	 */
+	for (size_t k = 0;; k++) {
 		size_t i = (c->current + k) % c->n_entry;
+		const char *addr;
 		int answered, sent;
 
-		rc = client_follow(c, c->entry[i], c->timeout_ms, method, path,
-				   b, blen, &hops, out, &answered, &sent, e);
+		if (k < c->n_entry) {
+			addr = c->entry[i];
+		} else if (refusal.code == RC_OK ||
+			   strcmp(path, "/meta/nodes") == 0) {
+			break;
+		} else {
+			if (nodes == NULL &&
+			    client_meta_nodes(c, &nodes, &n_nodes, NULL) !=
+			    RC_OK)
+				break;
+			if (k - c->n_entry >= n_nodes)
+				break;
+			addr = nodes[k - c->n_entry].addr;
+			if (client_is_entry(c, addr))
+				continue;
+		}
+		n_asked++;
+		rc = client_follow(c, addr, c->timeout_ms, method, path, b,
+				   blen, &hops, out, &answered, &sent, e);
+		if (client_refused(rc, answered)) {
+			/* e.g. a node without a replica of meta: next one */
+			if (refusal.code == RC_OK)
+				refusal = *e;
+			continue;
+		}
 		/* a request that may have acted is never repeated */
 		if (answered || rc == RC_NOMEM ||
 		    (sent && strcmp(method, "GET") != 0)) {
-			c->current = i;
+			if (k < c->n_entry)
+				c->current = i;
 			free(b);
 			return rc;
 		}
@@ -339,6 +398,12 @@ int client_call(struct client *c, const char *method, const char *path,
 			first = *e;
 	}
 	free(b);
+	if (refusal.code != RC_OK && n_asked == 1)
+		return err_set(e, refusal.code, "%s", refusal.msg);
+	if (refusal.code != RC_OK)
+		return err_set(e, refusal.code, "none of the %zu nodes asked "
+			       "can serve %s %s; the first refusal: %s",
+			       n_asked, method, path, refusal.msg);
 	if (c->n_entry == 1)
 		return err_set(e, first.code, "no node answers: %s",
 			       first.msg);
@@ -351,7 +416,7 @@ int client_range_call(struct client *c, const struct desc *r,
 		      json_t **out, struct err *e)
 {
 	struct err local_err;
-	struct err last = { RC_OK, "" };
+	struct err last = { RC_OK, "" }, refusal = { RC_OK, "" };
 	const struct client_node *nodes;
 	size_t n_nodes, blen;
 	char *b;
@@ -391,8 +456,13 @@ int client_range_call(struct client *c, const struct desc *r,
 			return rc;
 		}
 		last = *e;
+		/* what a replica said beats a later one that is down */
+		if (sent && refusal.code == RC_OK)
+			refusal = *e;
 	}
 	free(b);
+	if (refusal.code != RC_OK)
+		return err_set(e, refusal.code, "%s", refusal.msg);
 	return err_set(e, last.code, "%s", last.msg);
 }
 
@@ -718,6 +788,13 @@ int client_node_status(struct client *c, uint64_t id, const json_t **st,
 	*st = s->st;
 	*mid_wall_ms = s->mid_wall_ms;
 	return RC_OK;
+}
+
+void client_forget_status(struct client *c)
+{
+	for (size_t i = 0; i < c->n_status; i++)
+		json_decref(c->status[i].st);
+	c->n_status = 0;
 }
 
 /* ---- descriptors -------------------------------------------------------- */

@@ -7,11 +7,18 @@
  *   - Every request has a time limit (the --timeout, default 5 s, for the
  *     connection and the whole request alike), so no call hangs on a dead
  *     node.  An admin request whose server side may wait (transfer-leader
- *     waits up to 5 s for the new leader) gets extra time on top.
+ *     waits up to 5 s for the new leader, a merge up to about 25 s, a move
+ *     up to about 70 s for the new replica to catch up) gets extra time on
+ *     top for the request, never for the connection.
  *   - The entry nodes (--node or the config's [node.N] addresses) are tried
  *     in order; the first that answers at all is used from then on.  Only
  *     when none answers is that an error (RC_UNAVAILABLE or RC_TIMEOUT,
  *     naming the first failure): "no node answers: cannot connect to ...".
+ *     A node that answers but cannot serve the request (unavailable,
+ *     not_leader without a usable hint, range_moved: e.g. it holds no
+ *     replica of meta, or only a stale one) is passed over too, and when
+ *     no entry node serves it the other nodes of /meta/nodes are asked;
+ *     when none serves it, the first such refusal is the error.
  *   - A not_leader answer (307 or 421 with "leader_addr", or a "leader" id
  *     found in /meta/nodes) is followed to the node it names, at most
  *     CLIENT_MAX_HOPS times per call.
@@ -41,6 +48,8 @@
 #define CLIENT_MAX_HOPS		2	/* not_leader hints followed per call */
 #define CLIENT_TIMEOUT_MS	5000	/* default time limit per request */
 #define CLIENT_WAIT_EXTRA_MS	5000	/* transfer-leader's server-side wait */
+#define CLIENT_MERGE_EXTRA_MS	30000	/* a merge: freeze, copy, commit */
+#define CLIENT_MOVE_EXTRA_MS	70000	/* a move: snapshot catch-up (60 s) */
 
 struct client;
 
@@ -72,7 +81,8 @@ int client_call(struct client *c, const char *method, const char *path,
 
 /*
  * POST body to path on the leader of range r: the replicas in order,
- * following not_leader hints; extra_ms is added to the time limit.
+ * following not_leader hints; extra_ms is added to the time limit of the
+ * request (not of the connection).
  */
 int client_range_call(struct client *c, const struct desc *r,
 		      const char *path, const json_t *body, long extra_ms,
@@ -114,6 +124,12 @@ int client_meta_locate(struct client *c, const void *key, size_t len,
  */
 int client_node_status(struct client *c, uint64_t id, const json_t **st,
 		       int64_t *mid_wall_ms, struct err *e);
+
+/*
+ * Forget the /status replies kept so far: the next client_node_status()
+ * of each node asks it again (after a change, to see its effect).
+ */
+void client_forget_status(struct client *c);
 
 /*
  * A descriptor in a reply (desc_from_json), as RC_CORRUPT "WHAT: reason"

@@ -1,5 +1,6 @@
 /*
- * format.c -- readable and URL spellings of keys.  See format.h.
+ * format.c -- readable and URL spellings of keys, node addresses.  See
+ * format.h.
  *
  * Every output buffer is sized from the input before it is written, so
  * nothing is ever cut.  Tested by t/unit/rangectl_format_test.c.
@@ -13,6 +14,7 @@
 
 #include "desc.h"
 #include "raftwire.h"
+#include "util.h"
 
 static const char format_hex[] = "0123456789abcdef";
 
@@ -165,4 +167,15 @@ int format_query_key(const char *name, const void *p, size_t len,
 	}
 	free(q);
 	return rc;
+}
+
+int format_addr_valid(const char *a)
+{
+	const char *colon = strrchr(a, ':');
+	uint64_t port;
+
+	if (colon == NULL || colon == a || strpbrk(a, "/?#@ \t") != NULL)
+		return 0;
+	return util_parse_u64(colon + 1, 1, 65535, &port, "port", NULL) ==
+	       RC_OK;
 }

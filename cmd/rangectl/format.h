@@ -1,7 +1,7 @@
 /*
  * format.h -- rangectl's spellings of keys: the readable form printed in
  * tables and typed on the command line, and the form of a key in a URL
- * query string.
+ * query string; and the check of a node address typed as HOST:PORT.
  *
  * Readable form (what `rangectl list` prints, what `locate` and `split`
  * accept): printable ASCII (0x20..0x7e) as is, a backslash as "\\", every
@@ -15,8 +15,8 @@
  * desc_bytes_set/get rangectl uses for JSON bodies).
  *
  * Nothing here prints or exits.  Tested by t/unit/rangectl_format_test.c
- * (spellings, bad escapes, a seeded round trip) and t/511-rangectl-cli.bats
- * (key arguments).
+ * (spellings, bad escapes, a seeded round trip, addresses) and
+ * t/511-rangectl-cli.bats (key and address arguments).
  */
 #ifndef RANGEDB_RANGECTL_FORMAT_H
 #define RANGEDB_RANGECTL_FORMAT_H
@@ -54,5 +54,11 @@ int format_percent(const void *p, size_t len, char **out, struct err *e);
  */
 int format_query_key(const char *name, const void *p, size_t len,
 		     char **out, struct err *e);
+
+/*
+ * 1 if a is HOST:PORT: a non-empty host, a port 1..65535, and nothing
+ * that belongs to a URL (no scheme, path, query, user or blank).
+ */
+int format_addr_valid(const char *a);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * main.c -- rangectl, the admin CLI of a rangedb cluster: the command line
  * only.  Cluster access is client.c, the commands cmds.c, the spelling of
- * keys format.c.
+ * keys and addresses format.c, the plan of `rebalance` rebalance.c.
  *
  * Exit status: 0 ok, 1 failed (the cluster said no), 2 usage (a bad flag,
  * argument or config file), 3 temporary (no node answers, a timeout, no
@@ -22,6 +22,7 @@
 #include "client.h"
 #include "cmds.h"
 #include "err.h"
+#include "format.h"
 #include "log.h"
 #include "util.h"
 
@@ -43,6 +44,13 @@ static const char usage_text[] =
 "                          median by size, as the leader picks it)\n"
 "  transfer-leader RANGE NODE\n"
 "                          make node NODE the leader of range RANGE\n"
+"  move RANGE --from NODE --to NODE\n"
+"                          move range RANGE's replica on node --from to\n"
+"                          node --to (waits for it to catch up)\n"
+"  merge RANGE             merge range RANGE with its right neighbour\n"
+"  add-node ID ADDR        register node ID at ADDR (HOST:PORT)\n"
+"  rebalance [--dry-run]   even out replicas, then leaders, over the nodes\n"
+"                          that are up; --dry-run prints the plan only\n"
 "\n"
 "Keys are written as list prints them: printable ASCII as is, '\\\\' for\n"
 "a backslash, '\\xHH' for any other byte; '+inf' is the end of the\n"
@@ -78,6 +86,7 @@ struct rangectl_opts {
 	size_t n_nodes;
 	int json;
 	long timeout_ms;
+	struct cmds_opts cmd;		/* --from, --to, --dry-run */
 };
 
 /*
@@ -118,18 +127,6 @@ static int parse_duration_ms(const char *s, long max_ms, long *out)
 	return 0;
 }
 
-/* HOST:PORT with a non-empty host and a port 1..65535. */
-static int valid_addr(const char *a)
-{
-	const char *colon = strrchr(a, ':');
-	uint64_t port;
-
-	if (colon == NULL || colon == a || strpbrk(a, "/?#@ \t") != NULL)
-		return 0;
-	return util_parse_u64(colon + 1, 1, 65535, &port, "port", NULL) ==
-	       RC_OK;
-}
-
 /* Parse argv into o; -1 = exit 0 (help/version), else an exit status. */
 static int parse_args(struct rangectl_opts *o, int argc, char **argv)
 {
@@ -138,6 +135,9 @@ static int parse_args(struct rangectl_opts *o, int argc, char **argv)
 		{ "node", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 1 },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "from", required_argument, NULL, 2 },
+		{ "to", required_argument, NULL, 3 },
+		{ "dry-run", no_argument, NULL, 4 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
@@ -150,7 +150,7 @@ static int parse_args(struct rangectl_opts *o, int argc, char **argv)
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case 'n':
-			if (!valid_addr(optarg)) {
+			if (!format_addr_valid(optarg)) {
 				cli_usage_error(PROG, "--node needs HOST:PORT "
 						"such as 127.0.0.1:7101, got "
 						"'%s'", optarg);
@@ -159,6 +159,10 @@ static int parse_args(struct rangectl_opts *o, int argc, char **argv)
 			o->nodes[o->n_nodes++] = optarg;
 			break;
 		case 1: o->json = 1; break;
+		/* the command's own: cmds_parse() checks them */
+		case 2: o->cmd.from = optarg; break;
+		case 3: o->cmd.to = optarg; break;
+		case 4: o->cmd.dry_run = 1; break;
 		case 't':
 			r = parse_duration_ms(optarg, RANGECTL_MAX_TIMEOUT_MS,
 					      &o->timeout_ms);
@@ -225,7 +229,7 @@ static int config_nodes(const char *path, char ***out, size_t *n,
 			err_prefix(e, "%s", path);
 			goto out;
 		}
-		if (addr == NULL || !valid_addr(addr)) {
+		if (addr == NULL || !format_addr_valid(addr)) {
 			rc = err_set(e, RC_BAD_INPUT, "%s: [%s] needs "
 				     "'address = HOST:PORT'", path, sec);
 			goto out;
@@ -298,7 +302,8 @@ int main(int argc, char **argv)
 		free(o.nodes);
 		return rc < 0 ? EXIT_OK : rc;
 	}
-	status = cmds_parse(PROG, argc - optind, argv + optind, &call);
+	status = cmds_parse(PROG, argc - optind, argv + optind, &o.cmd,
+			    &call);
 	if (status != EXIT_OK)
 		goto out;
 	if ((rc = open_client(&o, &c, &status, &e)) != RC_OK) {
@@ -308,14 +313,14 @@ int main(int argc, char **argv)
 		}
 		goto out;
 	}
-	rc = cmds_run(&call, c, o.json, stdout, &e);
-	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == RC_OK)
+	rc = cmds_run(&call, c, o.json, stdout, &status, &e);
+	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == RC_OK) {
 		rc = err_set(&e, RC_IO, "cannot write the output: %s",
 			     strerror(errno));
-	if (rc != RC_OK) {
-		fprintf(stderr, "%s: %s\n", PROG, e.msg);
 		status = rc_exit_status(rc);
 	}
+	if (rc != RC_OK)
+		fprintf(stderr, "%s: %s\n", PROG, e.msg);
 out:
 	client_free(c);
 	cmds_call_release(&call);

@@ -1,7 +1,8 @@
 /*
  * rangectl_format_test.c -- unit tests for cmd/rangectl/format.c: the
  * readable form of keys (exact spellings, "+inf", bad escapes), its round
- * trip over seeded random keys, and keys in query strings.
+ * trip over seeded random keys, keys in query strings, and HOST:PORT
+ * addresses.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -166,6 +167,27 @@ static void test_query(void **state)
 	free(p);
 }
 
+static void test_addr(void **state)
+{
+	(void)state;
+	assert_true(format_addr_valid("127.0.0.1:7101"));
+	assert_true(format_addr_valid("localhost:1"));
+	assert_true(format_addr_valid("db-7.example.org:65535"));
+	assert_true(format_addr_valid("[::1]:7101"));
+	assert_false(format_addr_valid("localhost"));
+	assert_false(format_addr_valid(":7101"));
+	assert_false(format_addr_valid("h:"));
+	assert_false(format_addr_valid("h:0"));
+	assert_false(format_addr_valid("h:65536"));
+	assert_false(format_addr_valid("h:-1"));
+	assert_false(format_addr_valid("h:71x"));
+	assert_false(format_addr_valid("http://h:7101"));
+	assert_false(format_addr_valid("h:7101/"));
+	assert_false(format_addr_valid("u@h:7101"));
+	assert_false(format_addr_valid("h :7101"));
+	assert_false(format_addr_valid(""));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -173,6 +195,7 @@ int main(void)
 		cmocka_unit_test(test_key_parsing),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_query),
+		cmocka_unit_test(test_addr),
 	};
 
 	return cmocka_run_group_tests_name("rangectl_format", tests, NULL,
