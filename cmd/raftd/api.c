@@ -791,11 +791,64 @@ static void handle_metrics(const struct http_req *req, struct http_resp *resp,
 
 /* ---- meta and admin ----------------------------------------------------- */
 
+/*
+ * A node without a live replica of meta (a new node, or one whose replica
+ * moved away) cannot redirect to a leader it does not know: it asks the
+ * meta leader itself and passes the answer on.  1 if it did.
+ */
+static int meta_proxy(struct raftd_api *a, const struct http_req *req,
+		      struct http_resp *resp)
+{
+	static const char *const names[] = {
+		"start", "start_b64", "limit", "key", "key_b64"
+	};
+	struct desc d;
+	char path[1400];
+	size_t len;
+	json_t *out = NULL;
+	struct err e;
+
+	if (node_range_desc(a->node, NODE_META_RANGE, &d, NULL) == RC_OK &&
+	    desc_has_member(&d, node_id(a->node)))
+		return 0;
+	if (http_req_header(req, SHARD_PROXIED_HEADER) != NULL) {
+		http_resp_error(resp, RC_UNAVAILABLE, "node %" PRIu64 " holds "
+				"no replica of the meta range; ask another "
+				"node", node_id(a->node));
+		return 1;
+	}
+	len = (size_t)snprintf(path, sizeof(path), "%s", req->path);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *v = http_req_query(req, names[i]);
+		char esc[380];
+
+		if (v == NULL || len >= sizeof(path))
+			continue;
+		url_escape(esc, sizeof(esc), v);
+		len += (size_t)snprintf(path + len, sizeof(path) - len,
+					"%c%s=%s", strchr(path, '?') ? '&' :
+					'?', names[i], esc);
+	}
+	if (len >= sizeof(path)) {
+		http_resp_error(resp, RC_TOO_LARGE, "query too long to pass "
+				"on to the meta leader");
+		return 1;
+	}
+	if (shard_meta_get(a->node, path, &out, &e) != RC_OK)
+		http_resp_err(resp, &e);
+	else
+		http_resp_json(resp, 200, out);
+	return 1;
+}
+
 /* 1 (answer written) unless this node leads meta and it is readable. */
 static int meta_unreadable(struct raftd_api *a, const struct http_req *req,
 			   struct http_resp *resp)
 {
 	struct err e;
+
+	if (meta_proxy(a, req, resp))
+		return 1;
 
 	if (not_leader(a, req, resp, NODE_META_RANGE))
 		return 1;

@@ -1581,7 +1581,7 @@ static int range_apply_once(struct node *n, struct range *rg, int log_bad,
 	struct bdb_txn *txn = NULL;
 	struct err ce;
 	uint64_t last, bytes0 = rg->approx_bytes, keys0 = rg->approx_keys;
-	int rc, desc_dirty = 0, removed = 0;
+	int rc, desc_dirty = 0;
 
 	rg->work = rg->desc;
 	rg->retire = 0;
@@ -1600,9 +1600,15 @@ static int range_apply_once(struct node *n, struct range *rg, int log_bad,
 			if (raft_conf_decode(en->data, en->len, &op, &node) ==
 			    RC_OK && desc_apply_change(&rg->work, op, node)) {
 				rg->work.generation++;
+				/*
+				 * Our own removal does not drop the replica
+				 * here: a replica catching up may replay an
+				 * old removal that later entries undo (it
+				 * was added back).  One removed for good
+				 * hears from no leader and drops itself once
+				 * meta confirms (shard.c).
+				 */
 				desc_dirty = 1;
-				if (op == RAFT_CONF_REMOVE && node == n->id)
-					removed = 1;
 			}
 			continue;
 		}
@@ -1637,7 +1643,7 @@ static int range_apply_once(struct node *n, struct range *rg, int log_bad,
 	}
 	rc = bdb_txn_commit(txn, e);
 	txn = NULL;
-	if (rc == RC_OK && (removed || rg->retire))
+	if (rc == RC_OK && rg->retire)
 		rg->remove_pending = 1;
 out:
 	if (txn != NULL)
@@ -2073,8 +2079,11 @@ static void handle_req(struct node *n, struct req *r)
 		return;
 	}
 	if (r->kind == REQ_DESTROY) {
-		/* only if meta's newer descriptor is still newer than ours */
-		if (rg->desc.generation < r->to) {
+		/* only if meta's descriptor (newer, or as new and without
+		 * us) still is */
+		if (rg->desc.generation < r->to ||
+		    (rg->desc.generation == r->to &&
+		     !desc_has_member(&rg->desc, n->id))) {
 			rg->remove_pending = 1;
 			req_complete(n, r, RC_OK, NULL);
 		} else {
@@ -3041,9 +3050,6 @@ static int range_load(struct node *n, uint64_t id, int fresh, struct err *e)
 	if (rc == RC_OK) {
 		rg->initialized = st.has_snapshot || st.n > 0 ||
 				  st.applied > 0;
-		/* applied our own removal, then stopped before dropping it */
-		if (rg->initialized && !desc_has_member(&rg->desc, n->id))
-			rg->remove_pending = 1;
 	}
 	if (rc == RC_OK)
 		log_info("msg=\"loaded range\" range=%" PRIu64 " term=%" PRIu64

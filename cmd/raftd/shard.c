@@ -106,6 +106,10 @@ static int meta_call(struct node *n, const char *method, const char *path,
 		if (out != NULL)
 			*out = NULL;
 		rc = http_client_new(&c, tried[i], &ho, e);
+		/* a node without meta must not pass it on again: no loops */
+		if (rc == RC_OK)
+			rc = http_client_add_header(c, SHARD_PROXIED_HEADER,
+						    "1", e);
 		if (rc == RC_OK)
 			rc = http_client_json(c, method, path, body, out, e);
 		http_client_free(c);
@@ -181,6 +185,12 @@ int shard_alloc_range_id(struct node *n, uint64_t *id, struct err *e)
 	return rc;
 }
 
+int shard_meta_get(struct node *n, const char *path, json_t **out,
+		   struct err *e)
+{
+	return meta_call(n, "GET", path, NULL, out, e);
+}
+
 int shard_register_node(struct node *n, uint64_t id, const char *addr,
 			struct err *e)
 {
@@ -250,7 +260,10 @@ static void sync_nodes(struct node *n)
 	struct err e;
 	json_t *out = NULL;
 
-	if (node_range_desc(n, NODE_META_RANGE, &d, NULL) == RC_OK) {
+	/* our own replica, if it is live (a removed one is stale) */
+	if (node_range_desc(n, NODE_META_RANGE, &d, NULL) == RC_OK &&
+	    desc_has_member(&d, node_id(n)) &&
+	    node_leader(n, NODE_META_RANGE, NULL) != RAFT_NONE) {
 		if (node_scan(n, NODE_META_RANGE, DESC_META_NODE, 2,
 			      DESC_META_NODE_END, 2, 1000, &res, &e) != RC_OK) {
 			mvcc_scan_result_release(&res);
@@ -646,13 +659,17 @@ static void replica_gc(struct shard *s, const struct desc *d)
 			  PRIu64 " error=\"%s\"", d->range_id, e.msg);
 		return;
 	}
-	if (m.generation <= d->generation)
-		return;
-	if (m.range_id == d->range_id && desc_has_member(&m, node_id(n)))
-		return;
-	if (m.range_id != d->range_id && !desc_contains(&m, d->start,
-							d->start_len))
-		return;
+	if (m.range_id == d->range_id) {
+		/* removed: meta, at least as new as we are, omits us */
+		if (desc_has_member(&m, node_id(n)) ||
+		    m.generation < d->generation ||
+		    (m.generation == d->generation &&
+		     desc_has_member(d, node_id(n))))
+			return;
+	} else if (m.generation <= d->generation ||
+		   !desc_contains(&m, d->start, d->start_len)) {
+		return;		/* merged away: a newer range covers us */
+	}
 	log_info("msg=\"removing a stale replica\" range=%" PRIu64
 		 " generation=%" PRIu64 " meta_range=%" PRIu64
 		 " meta_generation=%" PRIu64, d->range_id, d->generation,
@@ -773,8 +790,13 @@ static void shard_pass(struct shard *s)
 			continue;
 		}
 		if (st.role != RAFT_LEADER) {
-			if (st.leader != RAFT_NONE ||
-			    st.range_id == NODE_META_RANGE) {
+			/*
+			 * Suspect: no leader heard of, or our own copy of
+			 * the descriptor says we were removed (a removed
+			 * replica may go on believing in its old leader).
+			 */
+			if (st.leader != RAFT_NONE &&
+			    desc_has_member(&d, node_id(n))) {
 				p->leaderless_ms = 0;
 			} else if (p->leaderless_ms == 0) {
 				p->leaderless_ms = now;
@@ -792,8 +814,6 @@ static void shard_pass(struct shard *s)
 			p->retry_ms = now + SHARD_RETRY_MS;
 			continue;
 		}
-		if (st.range_id == NODE_META_RANGE)
-			continue;	/* not in meta; never splits */
 		if (p->generation < d.generation) {
 			if (shard_meta_put(n, &d, &e) == RC_OK)
 				p->generation = d.generation;
@@ -802,7 +822,8 @@ static void shard_pass(struct shard *s)
 					  PRIu64 " error=\"%s\"", d.range_id,
 					  e.msg);
 		}
-		if (!s->o.auto_split || now < p->retry_ms)
+		if (!s->o.auto_split || now < p->retry_ms ||
+		    st.range_id == NODE_META_RANGE)	/* never splits */
 			continue;
 		if (st.size_bytes >= s->o.split_bytes)
 			why = "size";
@@ -1026,6 +1047,10 @@ int shard_move(struct node *n, uint64_t range_id, uint64_t from, uint64_t to,
 	if (node_member_addr(n, to) == NULL)
 		return err_set(e, RC_BAD_INPUT, "node %" PRIu64 " is not a "
 			       "member of the cluster", to);
+	if (node_member_addr(n, from) == NULL)
+		return err_set(e, RC_BAD_INPUT, "node %" PRIu64 " is not a "
+			       "member of the cluster", from);
+	/* from gone and to a voter: a finished move, nothing to do */
 	if (!desc_has_replica(&d, from) && !desc_has_replica(&d, to))
 		return err_set(e, RC_BAD_INPUT, "node %" PRIu64 " has no "
 			       "replica of range %" PRIu64, from, range_id);

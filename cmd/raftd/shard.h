@@ -38,6 +38,9 @@
 
 struct shard;
 
+/* Set on meta requests between nodes: the receiver answers, never relays. */
+#define SHARD_PROXIED_HEADER	"X-Rangedb-Proxied"
+
 struct shard_opts {
 	int auto_split;			/* split by size/load by itself */
 	uint64_t split_bytes;		/* 0 = 64 MiB */
@@ -102,6 +105,10 @@ int shard_register_node(struct node *n, uint64_t id, const char *addr,
  */
 int shard_merge(struct node *n, uint64_t range_id, struct desc *merged,
 		struct err *e);
+
+/* GET path (with its query) from the meta leader, wherever it is. */
+int shard_meta_get(struct node *n, const char *path, json_t **out,
+		   struct err *e);
 
 /* The descriptor of the range holding key, from meta wherever it is. */
 int shard_locate_any(struct node *n, const void *key, size_t klen,
