@@ -83,10 +83,23 @@ any_addr() {
 	node_addr "$1" "${ids[RANDOM % ${#ids[@]}]}"
 }
 
-# meta_list DIR [LIMIT]: every descriptor in meta, one JSON object a line,
-# in key order (pages of LIMIT, following "more" and "resume"); fails when
-# meta does not answer.
+# meta_list DIR [LIMIT]: every data range's descriptor in meta, one JSON
+# object a line, in key order (pages of LIMIT, following "more" and
+# "resume"); fails when meta does not answer.  Meta also lists itself
+# (range 1, first); meta_self checks that line.
 meta_list() {
+	local m
+	m=$(meta_all "$@") || return 1
+	grep -v '^{"range_id":1,' <<<"$m" || true
+}
+
+# meta_self DIR: meta lists range 1 over [0x01, 0x02).
+meta_self() {
+	meta_all "$1" | head -1 |
+		jq -e '.range_id == 1 and .start == "\u0001" and .end == "\u0002"' >/dev/null
+}
+
+meta_all() {
 	local addr start= page
 	addr=$(any_addr "$1")
 	while :; do
@@ -322,6 +335,7 @@ body_of() {
 	meta_settled "$d" 90
 	meta_list "$d" >"$d/meta"
 	meta_tiles <"$d/meta"
+	meta_self "$d"
 	# the same in pages of 7
 	meta_list "$d" 7 | cmp - "$d/meta"
 	n=$(wc -l <"$d/meta")
@@ -730,8 +744,8 @@ reader() {
 	run -0 --separate-stderr rangectl --config "$d/rangedb.conf" list
 	echo "$output"
 	[ "${lines[0]}" = $'range_id\tstart\tend\tleader\treplicas\tsize_bytes\tqps' ]
-	[ "${#lines[@]}" = 3 ]
-	ids_meta=$(meta_list "$d" | jq -r .range_id | sort)
+	[ "${#lines[@]}" = 4 ]	# and range 1
+	ids_meta=$(meta_all "$d" | jq -r .range_id | sort)
 	ids_list=$(printf '%s\n' "${lines[@]:1}" | cut -f1 | sort)
 	[ "$ids_meta" = "$ids_list" ]
 	local tab=$'\t'
@@ -762,7 +776,7 @@ reader() {
 	wait_until 10 nodes_agree "$d"
 	n=$(meta_count "$d")
 	[ "$n" = $((before + 1)) ]
-	# the new range shows up in rangectl list
+	# the new range shows up in rangectl list (header, range 1, the rest)
 	run -0 rangectl --config "$d/rangedb.conf" list
-	[ "${#lines[@]}" = $((n + 1)) ]
+	[ "${#lines[@]}" = $((n + 2)) ]
 }
