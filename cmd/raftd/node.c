@@ -132,6 +132,9 @@ struct range {
 	int retire;			/* loop: a RETIRE applied (this txn) */
 	uint64_t campaign_at_ms;	/* loop: campaign then (0: no) */
 	int fresh;			/* made by a split just now */
+	uint64_t snap_jitter;		/* compaction threshold spread, so
+					 * ranges born together (splits) do
+					 * not all compact at once */
 	int destroyed;			/* loop: gone (kept for late pointers) */
 	struct range *next_dead;
 
@@ -1382,13 +1385,44 @@ static void *snap_main(void *arg)
 {
 	struct node *n = arg;
 	struct snapjob *j;
+	/* nodes started together do not checkpoint together */
+	uint64_t next_ckpt = util_mono_ms() + CHECKPOINT_MS +
+			     (n->id % 6) * (CHECKPOINT_MS / 6);
+	struct timespec ts;
+	struct err e;
 
 	pthread_mutex_lock(&n->mu);
 	for (;;) {
-		while (!n->stop && n->snap_todo == NULL)
-			pthread_cond_wait(&n->snap_cv, &n->mu);
+		while (!n->stop && n->snap_todo == NULL) {
+			uint64_t now = util_mono_ms();
+
+			if (now >= next_ckpt)
+				break;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += (time_t)((next_ckpt - now) / 1000);
+			ts.tv_nsec += (long)((next_ckpt - now) % 1000) *
+				      1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&n->snap_cv, &n->mu, &ts);
+		}
 		if (n->stop)
 			break;
+		if (util_mono_ms() >= next_ckpt) {
+			/*
+			 * Here, not on the loop: a checkpoint flushes the
+			 * cache and took the loop (every write) 0.6-0.9 s.
+			 */
+			pthread_mutex_unlock(&n->mu);
+			if (bdb_checkpoint(n->env, &e) != RC_OK)
+				log_warn("msg=\"checkpoint failed\" "
+					 "error=\"%s\"", e.msg);
+			next_ckpt = util_mono_ms() + CHECKPOINT_MS;
+			pthread_mutex_lock(&n->mu);
+			continue;
+		}
 		j = n->snap_todo;
 		n->snap_todo = j->next;
 		j->next = NULL;
@@ -1424,8 +1458,8 @@ static int range_maybe_compact(struct node *n, struct range *rg,
 	if (rg->snap_busy || now < rg->snap_retry_ms)
 		return RC_OK;
 	raft_status(rg->raft, &st);
-	if (st.applied < st.snapshot_index + n->snapshot_entries ||
-	    st.applied <= st.snapshot_index)
+	if (st.applied < st.snapshot_index + n->snapshot_entries +
+	    rg->snap_jitter || st.applied <= st.snapshot_index)
 		return RC_OK;
 	en = raft_entry_at(rg->raft, st.applied);
 	if (en == NULL)
@@ -2221,7 +2255,7 @@ static void range_stats(struct node *n, struct range *rg, double dt)
 static void *loop_main(void *arg)
 {
 	struct node *n = arg;
-	uint64_t tick_ms = n->heartbeat_ms, next_tick, next_ckpt, now;
+	uint64_t tick_ms = n->heartbeat_ms, next_tick, now;
 	uint64_t next_stats;
 	struct raft_msg *msgs = NULL;
 	size_t n_msgs, cap_msgs = 0;
@@ -2231,7 +2265,6 @@ static void *loop_main(void *arg)
 
 	now = util_mono_ms();
 	next_tick = now + tick_ms;
-	next_ckpt = now + CHECKPOINT_MS;
 	next_stats = now + STATS_MS;
 	for (;;) {
 		struct timespec ts;
@@ -2341,12 +2374,6 @@ static void *loop_main(void *arg)
 			next_stats = now + STATS_MS;
 		}
 		publish_status(n);
-		if (now >= next_ckpt) {
-			if (bdb_checkpoint(n->env, &e) != RC_OK)
-				log_warn("msg=\"checkpoint failed\" "
-					 "error=\"%s\"", e.msg);
-			next_ckpt = now + CHECKPOINT_MS;
-		}
 	}
 	free(msgs);
 	return NULL;
@@ -2880,6 +2907,8 @@ static int range_new(struct node *n, uint64_t id, struct range **out,
 		return err_set(e, RC_NOMEM, "out of memory");
 	rg->id = id;
 	rg->last_role = -1;
+	rg->snap_jitter = (id * UINT64_C(0x9e3779b97f4a7c15) >> 33) %
+			  (n->snapshot_entries / 4 + 1);
 	snprintf(rg->name, sizeof(rg->name), "r%" PRIu64 ".data", id);
 	pthread_rwlock_init(&rg->mvcc_lock, NULL);
 	if ((rc = mvcc_open(n->env, rg->name, &rg->mvcc, e)) != RC_OK) {
