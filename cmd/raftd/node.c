@@ -72,7 +72,7 @@
 
 enum req_kind {
 	REQ_PROPOSE = 1, REQ_READ, REQ_TRANSFER, REQ_CONF, REQ_CREATE,
-	REQ_DESTROY
+	REQ_DESTROY, REQ_COMPACT
 };
 
 /* The verdict of one applied entry, for its proposer. */
@@ -132,6 +132,8 @@ struct range {
 	int retire;			/* loop: a RETIRE applied (this txn) */
 	uint64_t campaign_at_ms;	/* loop: campaign then (0: no) */
 	int fresh;			/* made by a split just now */
+	int force_compact;		/* loop: compact now (a replica is
+					 * about to be added) */
 	uint64_t snap_jitter;		/* compaction threshold spread, so
 					 * ranges born together (splits) do
 					 * not all compact at once */
@@ -1099,7 +1101,9 @@ static int snap_install(struct node *n, struct range *rg, uint64_t index,
 	txn = NULL;
 	if (rc == RC_OK && has_desc)
 		range_set_desc(n, rg, &d);
-	if (rc == RC_OK)
+	/* an image without descriptor is a bootstrap's empty one: not yet
+	 * the data of this range as it is now */
+	if (rc == RC_OK && has_desc)
 		__atomic_store_n(&rg->initialized, 1, __ATOMIC_RELEASE);
 out:
 	if (txn != NULL)
@@ -1458,9 +1462,15 @@ static int range_maybe_compact(struct node *n, struct range *rg,
 	if (rg->snap_busy || now < rg->snap_retry_ms)
 		return RC_OK;
 	raft_status(rg->raft, &st);
-	if (st.applied < st.snapshot_index + n->snapshot_entries +
-	    rg->snap_jitter || st.applied <= st.snapshot_index)
+	if (st.applied <= st.snapshot_index) {
+		rg->force_compact = 0;
 		return RC_OK;
+	}
+	if (!rg->force_compact &&
+	    st.applied < st.snapshot_index + n->snapshot_entries +
+	    rg->snap_jitter)
+		return RC_OK;
+	rg->force_compact = 0;
 	en = raft_entry_at(rg->raft, st.applied);
 	if (en == NULL)
 		return RC_OK;	/* not in memory: nothing to compact */
@@ -2112,6 +2122,11 @@ static void handle_req(struct node *n, struct req *r)
 			 PRIu64, r->range_id, n->id);
 		return;
 	}
+	if (r->kind == REQ_COMPACT) {
+		rg->force_compact = 1;
+		req_complete(n, r, RC_OK, NULL);
+		return;
+	}
 	if (r->kind == REQ_DESTROY) {
 		/* only if meta's descriptor (newer, or as new and without
 		 * us) still is */
@@ -2301,7 +2316,22 @@ static void *loop_main(void *arg)
 		for (size_t i = 0; i < n_msgs; i++) {
 			struct range *rg = range_find(n, msgs[i].group);
 
-			if (rg != NULL &&
+			/*
+			 * An empty replica starts from a snapshot, never by
+			 * replaying the log from index 1: it holds today's
+			 * descriptor, and old commands checked against it
+			 * would be refused (a batch wider than today's
+			 * span) or redo old splits.  Its leader compacts
+			 * before adding it (shard.c), so it has one to send:
+			 * appends from further on are refused by Raft (the
+			 * log is empty), which makes the leader send it.
+			 */
+			if (rg != NULL && !rg->initialized &&
+			    msgs[i].type == RAFT_MSG_APPEND &&
+			    msgs[i].index == 0 && msgs[i].n_entries > 0) {
+				log_debug("msg=\"empty replica waits for a "
+					  "snapshot\" range=%" PRIu64, rg->id);
+			} else if (rg != NULL &&
 			    raft_step(rg->raft, &msgs[i], &e) != RC_OK)
 				log_debug("msg=\"raft refused a message\" "
 					  "range=%" PRIu64 " from=%" PRIu64
@@ -2554,6 +2584,15 @@ int node_remove_replica(struct node *n, uint64_t range_id,
 	if (r == NULL)
 		return err_set(e, RC_NOMEM, "out of memory");
 	r->to = generation;
+	return req_submit_wait(n, r, e);
+}
+
+int node_compact(struct node *n, uint64_t range_id, struct err *e)
+{
+	struct req *r = req_new(REQ_COMPACT, range_id);
+
+	if (r == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
 	return req_submit_wait(n, r, e);
 }
 

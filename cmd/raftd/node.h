@@ -148,6 +148,12 @@ int node_change_replicas(struct node *n, uint64_t range_id, int op,
 			 uint64_t node, struct err *e);
 
 /*
+ * Compact range_id's log into a snapshot at the applied index as soon as
+ * possible (asynchronously; watch snapshot_index in the range's status).
+ */
+int node_compact(struct node *n, uint64_t range_id, struct err *e);
+
+/*
  * Create an empty replica of d's range on this node (it must be in d's
  * replicas or learners); it waits for its leader's snapshot.  RC_OK if
  * the range is already here.

@@ -1005,6 +1005,35 @@ static int wait_caught_up(struct node *n, uint64_t range_id, uint64_t to,
 		       range_id, timeout_ms);
 }
 
+/* Compact range_id's log here now; wait until the snapshot covers it. */
+static int compact_for_move(struct node *n, uint64_t range_id,
+			    struct err *e)
+{
+	struct node_range_status st;
+	uint64_t deadline = util_mono_ms() + 20000, target;
+	int rc;
+
+	if ((rc = range_status_of(n, range_id, &st)) != RC_OK)
+		return err_set(e, RC_NOT_FOUND, "no range %" PRIu64 " here",
+			       range_id);
+	target = st.applied;
+	/* index 1 is a bootstrap's empty snapshot, not an image */
+	if (st.snapshot_index > 1 && st.snapshot_index + 1000 >= target)
+		return RC_OK;	/* recent enough: the rest is log */
+	if ((rc = node_compact(n, range_id, e)) != RC_OK)
+		return rc;
+	while (util_mono_ms() < deadline) {
+		if (range_status_of(n, range_id, &st) != RC_OK)
+			break;
+		if (st.snapshot_index >= target)
+			return RC_OK;
+		usleep(20000);
+	}
+	return err_set(e, RC_TIMEOUT, "range %" PRIu64 " was not compacted "
+		       "in time to send a new replica a snapshot; retry",
+		       range_id);
+}
+
 /* Hand range_id's lead to a voter other than `avoid` and self. */
 static int lead_elsewhere(struct node *n, const struct desc *d,
 			  uint64_t avoid, struct err *e)
@@ -1063,6 +1092,13 @@ int shard_move(struct node *n, uint64_t range_id, uint64_t from, uint64_t to,
 			       "replica; ask the new leader", node_id(n),
 			       range_id);
 	}
+	/*
+	 * 0. a snapshot to send: an empty replica starts from one, never by
+	 * replaying the log from its start (see node.c)
+	 */
+	if (!desc_has_member(&d, to) &&
+	    (rc = compact_for_move(n, range_id, e)) != RC_OK)
+		return rc;
 	/* 1. learner (unless it is one, or a voter already) */
 	if (!desc_has_member(&d, to) &&
 	    (rc = node_change_replicas(n, range_id, RAFT_CONF_ADD_LEARNER,
