@@ -1771,12 +1771,12 @@ static int range_apply(struct node *n, struct range *rg, struct err *e)
 		rg->approx_keys -= rg->approx_keys < sd->moved_keys ?
 			rg->approx_keys : sd->moved_keys;
 		/*
-		 * The load splits too: each half starts from half the rate
-		 * and no hot time, else the left half, still carrying the
-		 * whole range's average, would split again and again after
+		 * Each half measures its load afresh (as CockroachDB resets
+		 * a range's load stats on split): carrying the whole range's
+		 * average, the left half would split again and again after
 		 * the load is gone.
 		 */
-		rg->qps /= 2;
+		rg->qps = 0;
 		rg->hot_s = 0;
 		log_info("msg=\"range split\" range=%" PRIu64 " new_range=%"
 			 PRIu64 " moved_keys=%" PRIu64, rg->id, sd->new_id,
@@ -1795,8 +1795,6 @@ static int range_apply(struct node *n, struct range *rg, struct err *e)
 			 * apply the split a heartbeat later and would drop
 			 * the vote requests of a range they lack yet.
 			 */
-			if (nr != NULL)
-				nr->qps = rg->qps;
 			raft_status(rg->raft, &pst);
 			if (nr != NULL && pst.role == RAFT_LEADER)
 				nr->campaign_at_ms = util_mono_ms() +

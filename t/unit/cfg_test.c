@@ -575,7 +575,8 @@ static const char *const tsod_keys[] = { "listen", "data", "window",
 static const char *const cluster_keys[] = { "name", "secret", NULL };
 static const char *const node_keys[] = { "address", "data", NULL };
 static const char *const raftd_keys[] = { "heartbeat", "election_timeout",
-					  NULL };
+	"split_bytes", "split_qps", "split_qps_duration", "auto_split",
+	"dead_node_timeout", NULL };
 static const struct cfg_schema schema[] = {
 	{ "cluster", cluster_keys },
 	{ "tsod", tsod_keys },
