@@ -155,10 +155,19 @@ static void redirect(struct raftd_api *a, const struct http_req *req,
 	http_resp_json(resp, 307, j);
 }
 
-/* 1 (and the answer is written) when this node does not lead range_id. */
+/*
+ * 1 (and the answer is written) when this node does not lead range_id.
+ * With no leader known yet (an election under way, a range just split
+ * off), wait for one a little rather than fail at once.
+ */
 static int not_leader(struct raftd_api *a, const struct http_req *req,
 		      struct http_resp *resp, uint64_t range_id)
 {
+	uint64_t deadline = util_mono_ms() + RAFTD_API_LEADER_WAIT_MS;
+
+	while (node_leader(a->node, range_id, NULL) == RAFT_NONE &&
+	       util_mono_ms() < deadline)
+		usleep(10000);
 	if (node_leader(a->node, range_id, NULL) == node_id(a->node))
 		return 0;
 	redirect(a, req, resp, range_id);

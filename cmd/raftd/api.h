@@ -33,6 +33,7 @@
 #define RAFTD_API_DEFAULT_LIMIT	1000
 #define RAFTD_API_MAX_LIMIT	10000
 #define RAFTD_API_MAX_IMAGE	((size_t)16 << 20)	/* GET /admin/image */
+#define RAFTD_API_LEADER_WAIT_MS 1500	/* for a leader to be elected */
 
 struct raftd_api;
 

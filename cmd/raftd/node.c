@@ -131,6 +131,7 @@ struct range {
 	int remove_pending;		/* loop: this node was removed */
 	int retire;			/* loop: a RETIRE applied (this txn) */
 	uint64_t campaign_at_ms;	/* loop: campaign then (0: no) */
+	int campaign_tries;		/* left, one per heartbeat */
 	int fresh;			/* made by a split just now */
 	int force_compact;		/* loop: compact now (a replica is
 					 * about to be added) */
@@ -1790,15 +1791,17 @@ static int range_apply(struct node *n, struct range *rg, struct err *e)
 			metrics_counter_inc(n->m_splits);
 			/*
 			 * The left half's leader campaigns for the right
-			 * half soon, so that it is not leaderless for an
-			 * election timeout; not at once, as its peers
-			 * apply the split a heartbeat later and would drop
-			 * the vote requests of a range they lack yet.
+			 * half at once, so that it is not leaderless for
+			 * an election timeout, and again at each heartbeat
+			 * (5 times at most) while no leader is known: peers
+			 * that apply the split a little later drop the vote
+			 * requests of a range they lack yet.
 			 */
 			raft_status(rg->raft, &pst);
-			if (nr != NULL && pst.role == RAFT_LEADER)
-				nr->campaign_at_ms = util_mono_ms() +
-					3 * (uint64_t)n->heartbeat_ms;
+			if (nr != NULL && pst.role == RAFT_LEADER) {
+				nr->campaign_at_ms = util_mono_ms();
+				nr->campaign_tries = 5;
+			}
 			(void)ce;
 		}
 		free(sd);
@@ -2353,7 +2356,15 @@ static void *loop_main(void *arg)
 				range_sweep(n, rg, now);
 				if (rg->campaign_at_ms != 0 &&
 				    now >= rg->campaign_at_ms) {
-					rg->campaign_at_ms = 0;
+					struct raft_status cs;
+
+					raft_status(rg->raft, &cs);
+					rg->campaign_at_ms =
+						cs.leader == RAFT_NONE &&
+						--rg->campaign_tries > 0 ?
+						now + tick_ms : 0;
+					if (cs.leader != RAFT_NONE)
+						continue;
 					if (raft_campaign(rg->raft, &e) !=
 					    RC_OK)
 						log_debug("msg=\"campaign "
