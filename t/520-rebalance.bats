@@ -36,47 +36,7 @@ teardown() {
 	daemons_stop_all
 }
 
-# ---- background loops ------------------------------------------------------
-
-RDB_BG_LIST="${BATS_FILE_TMPDIR:-/tmp}/bg-pids"
-
-# bg STOPFILE CMD...: run CMD in the background (it must end soon after
-# STOPFILE exists); recorded for bg_stop_all.
-bg() {
-	local stop=$1
-	shift
-	"$@" 3>&- &
-	echo "$! $stop" >>"$RDB_BG_LIST"
-}
-
-# bg_stop_all: create every stop file, wait up to 15 s for the loops, then
-# SIGKILL what is left (by PID).
-bg_stop_all() {
-	[ -f "$RDB_BG_LIST" ] || return 0
-	local pid stop i
-	while read -r pid stop; do
-		touch "$stop"
-	done <"$RDB_BG_LIST"
-	while read -r pid stop; do
-		for ((i = 0; i < 150; i++)); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL "$pid" 2>/dev/null || true
-		wait "$pid" 2>/dev/null || true
-	done <"$RDB_BG_LIST"
-	rm -f "$RDB_BG_LIST"
-}
-
-# bg_wait STOPFILE: stop the loops of STOPFILE and wait for them.
-bg_wait() {
-	local pid stop
-	touch "$1"
-	while read -r pid stop; do
-		[ "$stop" = "$1" ] || continue
-		wait "$pid" 2>/dev/null || true
-	done <"$RDB_BG_LIST"
-}
+# ---- waiting -------------------------------------------------------------
 
 # wait_secs SECONDS CMD...: like wait_until, but SECONDS of wall-clock
 # time however long one try of CMD takes (for checks that ask many nodes).
