@@ -235,6 +235,11 @@ scanner() {
 	done
 }
 
+# scans_complete OUT N: scanner has finished N whole scans (rc 0).
+scans_complete() {
+	(($(cat "$1".*.rc 2>/dev/null | grep -c '^0$') >= $2))
+}
+
 # post ADDR PATH JSON [curl args]: POST JSON; prints the body and a last
 # line status=NNN (the http helper).
 post() {
@@ -263,6 +268,11 @@ body_of() {
 		for (i = 0; i < 100; i++) print a[i] }'); do
 		load_keys "$d" $((b * 1000)) $((b * 1000 + 999))
 	done
+	# the splits go on after the last batch: keep scanning until they come
+	# to rest (every range under 64 KiB), so the scans overlap the splits
+	# however fast this machine loads
+	wait_until 60 ranges_under "$d" 65536
+	wait_until 120 scans_complete "$d/scan" 2
 	bg_wait "$d/stop"
 	# every scan taken while loading: strictly increasing, no duplicate,
 	# nothing that was never written
@@ -285,11 +295,10 @@ body_of() {
 		echo "scan $n: $(wc -l <"$n") keys, rc $rc"
 	done
 	((bad == 0))
-	# at least two whole scans ran while the load went on
-	((complete >= 2)) || { echo "only $complete complete scans during the load"; false; }
-	# the splits come to rest, every range under 64 KiB; meta tiles the
-	# keyspace
-	wait_until 60 ranges_under "$d" 65536
+	# at least two whole scans ran while the ranges split (the scanner runs
+	# from before the first batch until every range is under 64 KiB)
+	((complete >= 2)) || { echo "only $complete complete scans during the splits"; false; }
+	# meta tiles the keyspace
 	meta_settled "$d" 90
 	meta_list "$d" >"$d/meta"
 	meta_tiles <"$d/meta"
