@@ -691,6 +691,560 @@ int mvcc_scan(struct mvcc *m, struct bdb_txn *txn, const void *start,
 	return rc;
 }
 
+/* ---- transactions: conflict checks and history ------------------------ */
+
+/*
+ * One attempt at finding the newest version of the key whose prefix is
+ * seek[0 .. plen) at or below `below`: *found, *ts, *kind.  Returns a
+ * Berkeley DB code, or -1 for a malformed record.
+ */
+static int mvcc_seek_once(struct mvcc *m, DB_TXN *t, const unsigned char *seek,
+			  size_t plen, int *found, uint64_t *ts, int *kind)
+{
+	DBC *c;
+	DBT k, v;
+	size_t fplen;
+	int ret, ret2;
+
+	*found = 0;
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.flags = DB_DBT_REALLOC;
+	v.flags = DB_DBT_REALLOC | DB_DBT_PARTIAL;
+	v.dlen = 1;
+	ret = m->db->cursor(m->db, t, &c, 0);
+	if (ret != 0)
+		return ret;
+	if (mvcc_dbt_load(&k, seek, plen + MVCC_TS_LEN) != 0) {
+		c->close(c);
+		return ENOMEM;
+	}
+	ret = c->get(c, &k, &v, DB_SET_RANGE);
+	if (ret == 0) {
+		if (mvcc_parse(k.data, k.size, &fplen, ts) != 0 || v.size < 1) {
+			ret = -1;
+		} else if (fplen == plen && memcmp(k.data, seek, plen) == 0) {
+			*kind = ((unsigned char *)v.data)[0];
+			if (*kind != MVCC_KIND_VALUE &&
+			    *kind != MVCC_KIND_TOMBSTONE)
+				ret = -1;
+			else
+				*found = 1;
+		}
+	} else if (ret == DB_NOTFOUND) {
+		ret = 0;
+	}
+	ret2 = c->close(c);
+	free(k.data);
+	free(v.data);
+	return ret != 0 ? ret : ret2;
+}
+
+/*
+ * The newest version of key at or below `below` (UINT64_MAX: the newest of
+ * all): *found, and when 1, *ts and *kind.
+ */
+static int mvcc_seek_version(struct mvcc *m, struct bdb_txn *txn,
+			     const void *key, size_t klen, uint64_t below,
+			     int *found, uint64_t *ts, int *kind,
+			     struct err *e)
+{
+	unsigned char *seek;
+	size_t plen;
+	int ret, tries = 0;
+
+	plen = mvcc_prefix_len(key, klen);
+	seek = malloc(plen + MVCC_TS_LEN);
+	if (seek == NULL)
+		return mvcc_nomem(m, e);
+	mvcc_put_prefix(seek, key, klen);
+	mvcc_put_ts(seek + plen, below);
+	do {
+		ret = mvcc_seek_once(m, bdb_txn_handle(txn), seek, plen, found,
+				     ts, kind);
+	} while (ret == DB_LOCK_DEADLOCK && txn == NULL &&
+		 ++tries < MVCC_TRIES);
+	free(seek);
+	if (ret == -1)
+		return mvcc_corrupt(m, e, "bad key or value encoding");
+	if (ret != 0)
+		return mvcc_dberr(m, e, ret, "read from");
+	return RC_OK;
+}
+
+int mvcc_changed_key(struct mvcc *m, struct bdb_txn *txn, const void *key,
+		     size_t klen, uint64_t from, uint64_t to, int *changed,
+		     uint64_t *at, struct err *e)
+{
+	uint64_t ts = 0;
+	int found = 0, kind = 0, rc;
+
+	if (changed == NULL)
+		return err_set(e, RC_BAD_INPUT, "mvcc_changed_key: no result");
+	*changed = 0;
+	if (at != NULL)
+		*at = 0;
+	rc = mvcc_check(m, key, klen, 1, e);
+	if (rc != RC_OK || from >= to)
+		return rc;
+	rc = mvcc_seek_version(m, txn, key, klen, to, &found, &ts, &kind, e);
+	if (rc != RC_OK)
+		return rc;
+	if (found && ts > from) {
+		*changed = 1;
+		if (at != NULL)
+			*at = ts;
+	}
+	return RC_OK;
+}
+
+int mvcc_latest_ts(struct mvcc *m, struct bdb_txn *txn, const void *key,
+		   size_t klen, uint64_t *ts, struct err *e)
+{
+	uint64_t fts = 0;
+	int found = 0, kind = 0, rc;
+
+	if (ts == NULL)
+		return err_set(e, RC_BAD_INPUT, "mvcc_latest_ts: no result");
+	*ts = 0;
+	rc = mvcc_check(m, key, klen, 1, e);
+	if (rc != RC_OK)
+		return rc;
+	rc = mvcc_seek_version(m, txn, key, klen, UINT64_MAX, &found, &fts,
+			       &kind, e);
+	if (rc == RC_OK && found)
+		*ts = fts;
+	return rc;
+}
+
+/* Prepared bounds of a span walk: esc(start) 00 01 and esc(end) 00 01. */
+struct mvcc_span {
+	unsigned char *seek;
+	size_t seeklen;
+	unsigned char *end;	/* NULL: to the end of the table */
+	size_t endlen;
+};
+
+static void mvcc_span_free(struct mvcc_span *s)
+{
+	free(s->seek);
+	free(s->end);
+	memset(s, 0, sizeof(*s));
+}
+
+static int mvcc_span_make(struct mvcc *m, const void *start, size_t slen,
+			  const void *end, size_t elen, struct mvcc_span *s,
+			  struct err *e)
+{
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	rc = mvcc_check(m, start, slen, 1, e);
+	if (rc != RC_OK)
+		return rc;
+	if (end == NULL && elen != 0)
+		return err_set(e, RC_BAD_INPUT, "end key is NULL but its "
+			       "length is %zu", elen);
+	if (elen > MVCC_KEY_MAX)
+		return err_set(e, RC_TOO_LARGE, "end key of %zu bytes is over "
+			       "the limit of %u", elen, MVCC_KEY_MAX);
+	s->seek = malloc(mvcc_prefix_len(start, slen));
+	if (s->seek == NULL)
+		return mvcc_nomem(m, e);
+	s->seeklen = mvcc_put_prefix(s->seek, start, slen);
+	if (elen != 0) {
+		s->end = malloc(mvcc_prefix_len(end, elen));
+		if (s->end == NULL) {
+			mvcc_span_free(s);
+			return mvcc_nomem(m, e);
+		}
+		s->endlen = mvcc_put_prefix(s->end, end, elen);
+	}
+	return RC_OK;
+}
+
+/*
+ * Position cursor c at the first record at or after prefix[0 .. plen)
+ * followed by BE64(~ts) -- or, with ts 0, just past every version of that
+ * prefix.  k is the walk's DB_DBT_REALLOC key.
+ */
+static int mvcc_seek_at(DBC *c, DBT *k, DBT *v, const unsigned char *prefix,
+			size_t plen, uint64_t ts, unsigned char **buf,
+			size_t *bufcap)
+{
+	size_t n = ts != 0 ? plen + MVCC_TS_LEN : plen;
+
+	if (*bufcap < n) {
+		unsigned char *p = realloc(*buf, n);
+
+		if (p == NULL)
+			return ENOMEM;
+		*buf = p;
+		*bufcap = n;
+	}
+	memcpy(*buf, prefix, plen);
+	if (ts != 0)
+		mvcc_put_ts(*buf + plen, ts);
+	else
+		(*buf)[plen - 1] = 0x02;	/* past the terminator 00 01 */
+	if (mvcc_dbt_load(k, *buf, n) != 0)
+		return ENOMEM;
+	return c->get(c, k, v, DB_SET_RANGE);
+}
+
+struct mvcc_changed_res {
+	int changed;
+	void *key;
+	size_t klen;
+	uint64_t at;
+};
+
+/* One attempt of mvcc_changed; RC_CONFLICT (no message) on deadlock. */
+static int mvcc_changed_once(struct mvcc *m, DB_TXN *t,
+			     const struct mvcc_span *s, uint64_t from,
+			     uint64_t to, struct mvcc_changed_res *r,
+			     struct err *e)
+{
+	DBC *c = NULL;
+	DBT k, v;
+	unsigned char *buf = NULL, *kd;
+	size_t bufcap = 0, plen;
+	uint64_t ts;
+	int ret, rc = RC_OK, kind;
+
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.flags = DB_DBT_REALLOC;
+	v.flags = DB_DBT_REALLOC | DB_DBT_PARTIAL;
+	v.dlen = 1;
+	ret = m->db->cursor(m->db, t, &c, 0);
+	if (ret != 0) {
+		c = NULL;
+		goto dberr;
+	}
+	if (mvcc_dbt_load(&k, s->seek, s->seeklen) != 0)
+		goto nomem;
+	ret = c->get(c, &k, &v, DB_SET_RANGE);
+	for (;;) {
+		if (ret == DB_NOTFOUND)
+			break;
+		if (ret == ENOMEM)
+			goto nomem;
+		if (ret != 0)
+			goto dberr;
+		kd = k.data;
+		if (mvcc_parse(kd, k.size, &plen, &ts) != 0) {
+			rc = mvcc_corrupt(m, e, "bad key encoding");
+			goto out;
+		}
+		if (s->end != NULL && mvcc_cmp(kd, plen, s->end, s->endlen) >= 0)
+			break;
+		if (ts > to) {
+			/* Too new: the first version of this key <= to. */
+			ret = mvcc_seek_at(c, &k, &v, kd, plen, to, &buf,
+					   &bufcap);
+			continue;
+		}
+		kind = v.size >= 1 ? ((unsigned char *)v.data)[0] : 0;
+		if (kind != MVCC_KIND_VALUE && kind != MVCC_KIND_TOMBSTONE) {
+			rc = mvcc_corrupt(m, e, "bad version kind");
+			goto out;
+		}
+		if (ts > from) {
+			r->changed = 1;
+			r->at = ts;
+			r->key = mvcc_unescape(kd, plen, &r->klen);
+			if (r->key == NULL)
+				goto nomem;
+			break;
+		}
+		/* Its newest version <= to is <= from: the next key. */
+		ret = mvcc_seek_at(c, &k, &v, kd, plen, 0, &buf, &bufcap);
+	}
+	goto out;
+nomem:
+	rc = mvcc_nomem(m, e);
+	goto out;
+dberr:
+	rc = ret == DB_LOCK_DEADLOCK ? RC_CONFLICT
+		: mvcc_dberr(m, e, ret, "scan");
+out:
+	if (c != NULL) {
+		ret = c->close(c);
+		if (ret != 0 && rc == RC_OK)
+			rc = ret == DB_LOCK_DEADLOCK ? RC_CONFLICT
+				: mvcc_dberr(m, e, ret, "scan");
+	}
+	free(k.data);
+	free(v.data);
+	free(buf);
+	return rc;
+}
+
+int mvcc_changed(struct mvcc *m, struct bdb_txn *txn, const void *start,
+		 size_t slen, const void *end, size_t elen, uint64_t from,
+		 uint64_t to, int *changed, void **key, size_t *klen,
+		 uint64_t *at, struct err *e)
+{
+	struct mvcc_changed_res r;
+	struct mvcc_span s;
+	int rc, tries = 0;
+
+	if (changed == NULL)
+		return err_set(e, RC_BAD_INPUT, "mvcc_changed: no result");
+	*changed = 0;
+	if (key != NULL)
+		*key = NULL;
+	if (klen != NULL)
+		*klen = 0;
+	if (at != NULL)
+		*at = 0;
+	rc = mvcc_span_make(m, start, slen, end, elen, &s, e);
+	if (rc != RC_OK)
+		return rc;
+	if (from >= to) {
+		mvcc_span_free(&s);
+		return RC_OK;
+	}
+	for (;;) {
+		memset(&r, 0, sizeof(r));
+		rc = mvcc_changed_once(m, bdb_txn_handle(txn), &s, from, to,
+				       &r, e);
+		if (rc != RC_CONFLICT)
+			break;
+		free(r.key);
+		if (txn != NULL || ++tries >= MVCC_TRIES) {
+			rc = mvcc_dberr(m, e, DB_LOCK_DEADLOCK, "scan");
+			break;
+		}
+	}
+	mvcc_span_free(&s);
+	if (rc != RC_OK) {
+		free(r.key);
+		return rc;
+	}
+	*changed = r.changed;
+	if (at != NULL)
+		*at = r.at;
+	if (klen != NULL)
+		*klen = r.klen;
+	if (key != NULL)
+		*key = r.key;
+	else
+		free(r.key);
+	return RC_OK;
+}
+
+void mvcc_versions_release(struct mvcc_versions *vs)
+{
+	size_t i;
+
+	if (vs == NULL)
+		return;
+	for (i = 0; i < vs->n; i++) {
+		free(vs->items[i].key);
+		free(vs->items[i].val);
+	}
+	free(vs->items);
+	free(vs->resume_key);
+	memset(vs, 0, sizeof(*vs));
+}
+
+/* Append the version at the cursor, its value read in full. */
+static int mvcc_versions_add(struct mvcc *m, DBC *c, DBT *k, size_t plen,
+			     uint64_t ts, struct mvcc_versions *out,
+			     size_t *cap, struct err *e)
+{
+	struct mvcc_version *x;
+	DBT v;
+	unsigned char *vd;
+	int ret;
+
+	if (out->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct mvcc_version *p = realloc(out->items,
+						 ncap * sizeof(*p));
+
+		if (p == NULL)
+			return mvcc_nomem(m, e);
+		out->items = p;
+		*cap = ncap;
+	}
+	memset(&v, 0, sizeof(v));
+	v.flags = DB_DBT_MALLOC;
+	ret = c->get(c, k, &v, DB_CURRENT);
+	if (ret != 0)
+		return ret == DB_LOCK_DEADLOCK ? RC_CONFLICT
+			: mvcc_dberr(m, e, ret, "scan");
+	vd = v.data;
+	if (v.size < 1 || (vd[0] != MVCC_KIND_VALUE &&
+			   (vd[0] != MVCC_KIND_TOMBSTONE || v.size != 1))) {
+		free(vd);
+		return mvcc_corrupt(m, e, "bad version kind");
+	}
+	x = &out->items[out->n];
+	x->tombstone = vd[0] == MVCC_KIND_TOMBSTONE;
+	memmove(vd, vd + 1, v.size - 1);
+	vd[v.size - 1] = '\0';
+	x->val = vd;
+	x->vlen = v.size - 1;
+	x->ts = ts;
+	x->key = mvcc_unescape(k->data, plen, &x->klen);
+	if (x->key == NULL) {
+		free(vd);
+		return mvcc_nomem(m, e);
+	}
+	out->n++;
+	return RC_OK;
+}
+
+/* One attempt of mvcc_scan_versions; RC_CONFLICT (no message) on deadlock. */
+static int mvcc_versions_once(struct mvcc *m, DB_TXN *t,
+			      const struct mvcc_span *s, uint64_t horizon,
+			      uint64_t upto, size_t limit,
+			      struct mvcc_versions *out, struct err *e)
+{
+	DBC *c = NULL;
+	DBT k, v;
+	unsigned char *buf = NULL, *cur = NULL, *kd;
+	size_t bufcap = 0, curlen = 0, curcap = 0, cap = 0, keys = 0, plen;
+	uint64_t ts;
+	int ret, rc = RC_OK, kind, started = 0;
+
+	memset(&k, 0, sizeof(k));
+	memset(&v, 0, sizeof(v));
+	k.flags = DB_DBT_REALLOC;
+	v.flags = DB_DBT_REALLOC | DB_DBT_PARTIAL;
+	v.dlen = 1;
+	ret = m->db->cursor(m->db, t, &c, 0);
+	if (ret != 0) {
+		c = NULL;
+		goto dberr;
+	}
+	if (mvcc_dbt_load(&k, s->seek, s->seeklen) != 0)
+		goto nomem;
+	ret = c->get(c, &k, &v, DB_SET_RANGE);
+	for (;;) {
+		if (ret == DB_NOTFOUND)
+			break;
+		if (ret == ENOMEM)
+			goto nomem;
+		if (ret != 0)
+			goto dberr;
+		kd = k.data;
+		if (mvcc_parse(kd, k.size, &plen, &ts) != 0) {
+			rc = mvcc_corrupt(m, e, "bad key encoding");
+			goto out;
+		}
+		if (s->end != NULL && mvcc_cmp(kd, plen, s->end, s->endlen) >= 0)
+			break;
+		if (cur == NULL || plen != curlen || memcmp(kd, cur, plen) != 0) {
+			if (curcap < plen) {
+				unsigned char *p = realloc(cur, plen);
+
+				if (p == NULL)
+					goto nomem;
+				cur = p;
+				curcap = plen;
+			}
+			memcpy(cur, kd, plen);
+			curlen = plen;
+			started = 0;
+		}
+		if (ts > upto) {
+			ret = mvcc_seek_at(c, &k, &v, cur, curlen, upto, &buf,
+					   &bufcap);
+			continue;
+		}
+		kind = v.size >= 1 ? ((unsigned char *)v.data)[0] : 0;
+		if (kind != MVCC_KIND_VALUE && kind != MVCC_KIND_TOMBSTONE) {
+			rc = mvcc_corrupt(m, e, "bad version kind");
+			goto out;
+		}
+		if (ts > horizon || kind == MVCC_KIND_VALUE) {
+			if (!started) {
+				if (limit != 0 && keys == limit) {
+					out->more = 1;
+					out->resume_key = mvcc_unescape(kd,
+						plen, &out->resume_klen);
+					if (out->resume_key == NULL)
+						goto nomem;
+					break;
+				}
+				started = 1;
+				keys++;
+			}
+			rc = mvcc_versions_add(m, c, &k, plen, ts, out, &cap,
+					       e);
+			if (rc != RC_OK)
+				goto out;
+		}
+		if (ts <= horizon) {
+			/* The newest at or below horizon: the key is done. */
+			ret = mvcc_seek_at(c, &k, &v, cur, curlen, 0, &buf,
+					   &bufcap);
+			continue;
+		}
+		ret = c->get(c, &k, &v, DB_NEXT);
+	}
+	goto out;
+nomem:
+	rc = mvcc_nomem(m, e);
+	goto out;
+dberr:
+	rc = ret == DB_LOCK_DEADLOCK ? RC_CONFLICT
+		: mvcc_dberr(m, e, ret, "scan");
+out:
+	if (c != NULL) {
+		ret = c->close(c);
+		if (ret != 0 && rc == RC_OK)
+			rc = ret == DB_LOCK_DEADLOCK ? RC_CONFLICT
+				: mvcc_dberr(m, e, ret, "scan");
+	}
+	free(k.data);
+	free(v.data);
+	free(buf);
+	free(cur);
+	return rc;
+}
+
+int mvcc_scan_versions(struct mvcc *m, struct bdb_txn *txn,
+		       const void *start, size_t slen, const void *end,
+		       size_t elen, uint64_t horizon, uint64_t upto,
+		       size_t limit, struct mvcc_versions *out, struct err *e)
+{
+	struct mvcc_span s;
+	int rc, tries = 0;
+
+	if (out == NULL)
+		return err_set(e, RC_BAD_INPUT, "mvcc_scan_versions: no "
+			       "result");
+	memset(out, 0, sizeof(*out));
+	if (upto == 0)
+		return err_set(e, RC_BAD_INPUT, "timestamp 0 is invalid");
+	if (horizon > upto)
+		return err_set(e, RC_BAD_INPUT, "horizon %llu is above the "
+			       "upper timestamp %llu",
+			       (unsigned long long)horizon,
+			       (unsigned long long)upto);
+	rc = mvcc_span_make(m, start, slen, end, elen, &s, e);
+	if (rc != RC_OK)
+		return rc;
+	for (;;) {
+		rc = mvcc_versions_once(m, bdb_txn_handle(txn), &s, horizon,
+					upto, limit, out, e);
+		if (rc != RC_CONFLICT)
+			break;
+		mvcc_versions_release(out);
+		if (txn != NULL || ++tries >= MVCC_TRIES) {
+			rc = mvcc_dberr(m, e, DB_LOCK_DEADLOCK, "scan");
+			break;
+		}
+	}
+	mvcc_span_free(&s);
+	return rc;
+}
+
 /* ---- clearing a span ------------------------------------------------- */
 
 int mvcc_clear(struct mvcc *m, struct bdb_txn *txn, const void *start,

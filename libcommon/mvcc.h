@@ -117,6 +117,72 @@ int mvcc_scan(struct mvcc *m, struct bdb_txn *txn, const void *start,
 /* Free what a scan result holds and zero it (it may be reused). */
 void mvcc_scan_result_release(struct mvcc_scan_result *res);
 
+/* ---- transactions: conflict checks and history ------------------------ */
+
+/*
+ * Is there a version (value or tombstone) with from < ts <= to of any key
+ * in [start, end)?  start NULL/empty: from the first key; end NULL/empty:
+ * to the end of the table (a single key: use mvcc_changed_key).  On RC_OK
+ * *changed is 0 or 1; when 1, *key / *klen (each may be a NULL argument;
+ * *key is malloc'd, NUL-terminated past *klen) name the first such key in
+ * key order and *at (may be NULL) the ts of its newest version in
+ * (from, to].  from >= to is an empty interval: *changed = 0.  Cost: about
+ * two seeks per key of the span that has any version at or below to.
+ */
+int mvcc_changed(struct mvcc *m, struct bdb_txn *txn, const void *start,
+		 size_t slen, const void *end, size_t elen, uint64_t from,
+		 uint64_t to, int *changed, void **key, size_t *klen,
+		 uint64_t *at, struct err *e);
+
+/* The same for one key (one seek); *at (may be NULL) as above. */
+int mvcc_changed_key(struct mvcc *m, struct bdb_txn *txn, const void *key,
+		     size_t klen, uint64_t from, uint64_t to, int *changed,
+		     uint64_t *at, struct err *e);
+
+/* *ts = the newest version's ts of key (value or tombstone), 0 if none. */
+int mvcc_latest_ts(struct mvcc *m, struct bdb_txn *txn, const void *key,
+		   size_t klen, uint64_t *ts, struct err *e);
+
+/* One stored version returned by mvcc_scan_versions(). */
+struct mvcc_version {
+	void *key;		/* malloc'd, NUL-terminated past klen */
+	size_t klen;
+	void *val;		/* malloc'd, NUL-terminated past vlen; a
+				   tombstone's is empty (never NULL) */
+	size_t vlen;
+	uint64_t ts;
+	int tombstone;		/* 1: a delete */
+};
+
+struct mvcc_versions {
+	struct mvcc_version *items;	/* key ascending, each key newest
+					   first */
+	size_t n;
+	int more;		/* 1: more keys with versions follow */
+	void *resume_key;	/* when more: the first key not returned */
+	size_t resume_klen;
+};
+
+/*
+ * Every stored version of the keys in [start, end) needed to serve reads
+ * at timestamps in [horizon, upto] (range images, splits, merges): per key,
+ * every version with horizon < ts <= upto (tombstones included), plus the
+ * newest version at or below horizon unless it is a tombstone.  horizon 0
+ * means every version up to upto.  horizon must be <= upto, upto nonzero
+ * (else RC_BAD_INPUT).  Keys ascending, versions newest first.  limit counts
+ * KEYS (0 = none) and never splits a key's versions across pages; keys
+ * with nothing to return are skipped and not counted.  Paging as
+ * mvcc_scan: when more, scan again from resume_key.  out is overwritten
+ * first; release it with mvcc_versions_release(), also after an error.
+ */
+int mvcc_scan_versions(struct mvcc *m, struct bdb_txn *txn,
+		       const void *start, size_t slen, const void *end,
+		       size_t elen, uint64_t horizon, uint64_t upto,
+		       size_t limit, struct mvcc_versions *out, struct err *e);
+
+/* Free what v holds and zero it; NULL is a no-op. */
+void mvcc_versions_release(struct mvcc_versions *v);
+
 /* ---- garbage collection and statistics -------------------------------- */
 
 /*

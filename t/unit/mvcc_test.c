@@ -1375,6 +1375,501 @@ static void test_clear_span(void **state)
 	mvcc_scan_result_release(&res);
 }
 
+/* ---- conflict checks and version history (issue 6) -------------------- */
+
+static void test_changed_latest(void **state)
+{
+	struct fx *f = *state;
+	int changed = -1;
+	uint64_t at = 0, ts = 0;
+	void *key = NULL;
+	size_t klen = 0;
+	struct err e;
+
+	put_s(f->m, NULL, "a", 10, "a10");
+	put_s(f->m, NULL, "a", 20, "a20");
+	del_s(f->m, NULL, "a", 30);
+	put_s(f->m, NULL, "b", 5, "b5");
+	assert_int_equal(mvcc_put(f->m, NULL, "b\0", 2, 25, "x", 1, &e),
+			 RC_OK);
+	put_s(f->m, NULL, "c", 40, "c40");
+
+	/* mvcc_latest_ts: tombstones count; absent keys are 0. */
+	assert_int_equal(mvcc_latest_ts(f->m, NULL, "a", 1, &ts, &e), RC_OK);
+	assert_int_equal(ts, 30);
+	assert_int_equal(mvcc_latest_ts(f->m, NULL, "b", 1, &ts, &e), RC_OK);
+	assert_int_equal(ts, 5);
+	assert_int_equal(mvcc_latest_ts(f->m, NULL, "b\0", 2, &ts, &e), RC_OK);
+	assert_int_equal(ts, 25);
+	assert_int_equal(mvcc_latest_ts(f->m, NULL, "", 0, &ts, &e), RC_OK);
+	assert_int_equal(ts, 0);
+	assert_int_equal(mvcc_latest_ts(f->m, NULL, "bb", 2, &ts, &e), RC_OK);
+	assert_int_equal(ts, 0);
+	assert_int_equal(mvcc_latest_ts(f->m, NULL, "z", 1, &ts, &e), RC_OK);
+	assert_int_equal(ts, 0);
+
+	/* mvcc_changed_key: (from, to], newest version in it. */
+	assert_int_equal(mvcc_changed_key(f->m, NULL, "a", 1, 10, 20, &changed,
+					  &at, &e), RC_OK);
+	assert_int_equal(changed, 1);
+	assert_int_equal(at, 20);
+	assert_int_equal(mvcc_changed_key(f->m, NULL, "a", 1, 20, 29, &changed,
+					  &at, &e), RC_OK);
+	assert_int_equal(changed, 0);
+	assert_int_equal(at, 0);
+	assert_int_equal(mvcc_changed_key(f->m, NULL, "a", 1, 20, 30, &changed,
+					  &at, &e), RC_OK);
+	assert_int_equal(changed, 1);		/* a tombstone is a change */
+	assert_int_equal(at, 30);
+	assert_int_equal(mvcc_changed_key(f->m, NULL, "a", 1, 0, 9, &changed,
+					  NULL, &e), RC_OK);
+	assert_int_equal(changed, 0);
+	assert_int_equal(mvcc_changed_key(f->m, NULL, "a", 1, 0, 10, &changed,
+					  NULL, &e), RC_OK);
+	assert_int_equal(changed, 1);
+	assert_int_equal(mvcc_changed_key(f->m, NULL, "a", 1, 30, UINT64_MAX,
+					  &changed, &at, &e), RC_OK);
+	assert_int_equal(changed, 0);
+	assert_int_equal(mvcc_changed_key(f->m, NULL, "a", 1, 25, 10, &changed,
+					  &at, &e), RC_OK);
+	assert_int_equal(changed, 0);		/* empty interval */
+	assert_int_equal(mvcc_changed_key(f->m, NULL, "b", 1, 5, 100,
+					  &changed, &at, &e), RC_OK);
+	assert_int_equal(changed, 0);		/* b\0 is another key */
+	assert_int_equal(mvcc_changed_key(f->m, NULL, "nope", 4, 0, 100,
+					  &changed, &at, &e), RC_OK);
+	assert_int_equal(changed, 0);
+
+	/* mvcc_changed over spans: the first changed key in key order. */
+	assert_int_equal(mvcc_changed(f->m, NULL, NULL, 0, NULL, 0, 20, 30,
+				      &changed, &key, &klen, &at, &e), RC_OK);
+	assert_int_equal(changed, 1);
+	assert_int_equal(klen, 1);
+	assert_memory_equal(key, "a", 1);
+	assert_int_equal(at, 30);
+	free(key);
+	assert_int_equal(mvcc_changed(f->m, NULL, "a\0", 2, NULL, 0, 20, 30,
+				      &changed, &key, &klen, &at, &e), RC_OK);
+	assert_int_equal(changed, 1);
+	assert_int_equal(klen, 2);
+	assert_memory_equal(key, "b\0", 2);
+	assert_int_equal(((char *)key)[2], 0);
+	assert_int_equal(at, 25);
+	free(key);
+	/* end is exclusive; an empty end is +infinity. */
+	assert_int_equal(mvcc_changed(f->m, NULL, "a\0", 2, "b\0", 2, 20, 30,
+				      &changed, &key, &klen, &at, &e), RC_OK);
+	assert_int_equal(changed, 0);
+	assert_null(key);
+	assert_int_equal(klen, 0);
+	assert_int_equal(mvcc_changed(f->m, NULL, "c", 1, "", 0, 30, 40,
+				      &changed, NULL, NULL, &at, &e), RC_OK);
+	assert_int_equal(changed, 1);
+	assert_int_equal(at, 40);
+	assert_int_equal(mvcc_changed(f->m, NULL, "c", 1, "", 0, 40, 1000,
+				      &changed, NULL, NULL, NULL, &e), RC_OK);
+	assert_int_equal(changed, 0);
+	/* Versions above `to` are ignored, older ones too. */
+	assert_int_equal(mvcc_changed(f->m, NULL, NULL, 0, NULL, 0, 10, 19,
+				      &changed, &key, &klen, &at, &e), RC_OK);
+	assert_int_equal(changed, 0);
+	assert_int_equal(mvcc_changed(f->m, NULL, NULL, 0, NULL, 0, 4, 5,
+				      &changed, &key, &klen, &at, &e), RC_OK);
+	assert_int_equal(changed, 1);
+	assert_memory_equal(key, "b", 1);
+	assert_int_equal(at, 5);
+	free(key);
+	assert_int_equal(mvcc_changed(f->m, NULL, NULL, 0, NULL, 0, 5, 5,
+				      &changed, &key, &klen, &at, &e), RC_OK);
+	assert_int_equal(changed, 0);
+
+	/* Bad arguments. */
+	assert_int_equal(mvcc_changed(f->m, NULL, NULL, 1, NULL, 0, 1, 2,
+				      &changed, NULL, NULL, NULL, &e),
+			 RC_BAD_INPUT);
+	assert_int_equal(mvcc_changed(f->m, NULL, NULL, 0, NULL, 1, 1, 2,
+				      &changed, NULL, NULL, NULL, &e),
+			 RC_BAD_INPUT);
+	assert_int_equal(mvcc_changed(f->m, NULL, NULL, 0, NULL, 0, 1, 2,
+				      NULL, NULL, NULL, NULL, &e),
+			 RC_BAD_INPUT);
+	assert_int_equal(mvcc_changed(NULL, NULL, NULL, 0, NULL, 0, 1, 2,
+				      &changed, NULL, NULL, NULL, &e),
+			 RC_BAD_INPUT);
+	assert_int_equal(mvcc_changed_key(f->m, NULL, NULL, 2, 1, 2, &changed,
+					  NULL, &e), RC_BAD_INPUT);
+	assert_int_equal(mvcc_latest_ts(f->m, NULL, NULL, 2, &ts, &e),
+			 RC_BAD_INPUT);
+	assert_int_equal(mvcc_latest_ts(f->m, NULL, "a", 1, NULL, &e),
+			 RC_BAD_INPUT);
+}
+
+/* All versions of key k in the model, newest first; returns the count. */
+static size_t model_versions(const struct model *md, const unsigned char *k,
+			     size_t klen, const struct ver **out)
+{
+	size_t i, j, n = 0;
+
+	for (i = 0; i < md->n; i++)
+		if (md->v[i].klen == klen &&
+		    memcmp(md->v[i].k, k, klen) == 0)
+			out[n++] = &md->v[i];
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && out[j - 1]->ts < out[j]->ts; j--) {
+			const struct ver *t = out[j];
+
+			out[j] = out[j - 1];
+			out[j - 1] = t;
+		}
+	return n;
+}
+
+/* Is keyset key i in [s, e)?  (e < 0 or the empty key: +infinity) */
+static int ks_in(const struct keyset *ks, size_t i, int s, int e)
+{
+	return keycmp(ks->k[i], ks->klen[i], ks->k[s], ks->klen[s]) >= 0 &&
+	       (e < 0 || ks->klen[e] == 0 ||
+		keycmp(ks->k[i], ks->klen[i], ks->k[e], ks->klen[e]) < 0);
+}
+
+static void test_changed_random_vs_model(void **state)
+{
+	struct fx *f = *state;
+	struct model md = { 0 };
+	struct keyset ks;
+	const struct ver **vs;
+	struct err e;
+	int q;
+	size_t i, j;
+
+	keyset_make(&ks);
+	random_fill(f, &md, &ks, 77, 1200, 60);
+	vs = calloc(md.n, sizeof(*vs));
+	assert_non_null(vs);
+
+	/* Per key: latest ts and changed_key for every small interval. */
+	for (i = 0; i < ks.n; i++) {
+		size_t n = model_versions(&md, ks.k[i], ks.klen[i], vs);
+		uint64_t ts = 99, from, to, at;
+		int changed;
+
+		assert_int_equal(mvcc_latest_ts(f->m, NULL, ks.k[i],
+						ks.klen[i], &ts, &e), RC_OK);
+		assert_int_equal(ts, n ? vs[0]->ts : 0);
+		for (from = 0; from <= 62; from += 3)
+			for (to = from + 1; to <= 64; to += 5) {
+				uint64_t want = 0;
+
+				for (j = 0; j < n && !want; j++)
+					if (vs[j]->ts > from &&
+					    vs[j]->ts <= to)
+						want = vs[j]->ts;
+				assert_int_equal(mvcc_changed_key(f->m, NULL,
+						ks.k[i], ks.klen[i], from, to,
+						&changed, &at, &e), RC_OK);
+				assert_int_equal(changed, want != 0);
+				assert_int_equal(at, want);
+			}
+	}
+
+	/* Spans: the first key in order with a version in (from, to]. */
+	srand(99);
+	for (q = 0; q < 400; q++) {
+		int s = rand() % (int)ks.n;
+		int en = rand() % 4 == 0 ? -1 : rand() % (int)ks.n;
+		uint64_t from = (uint64_t)(rand() % 64);
+		uint64_t to = from + 1 + (uint64_t)(rand() % 8);
+		uint64_t want = 0, at = 0;
+		size_t wk = 0, klen = 0;
+		void *key = NULL;
+		int changed;
+
+		for (i = 0; i < ks.n && !want; i++) {
+			size_t n;
+
+			if (!ks_in(&ks, i, s, en))
+				continue;
+			n = model_versions(&md, ks.k[i], ks.klen[i], vs);
+			for (j = 0; j < n && !want; j++)
+				if (vs[j]->ts > from && vs[j]->ts <= to) {
+					want = vs[j]->ts;
+					wk = i;
+				}
+		}
+		assert_int_equal(mvcc_changed(f->m, NULL, ks.k[s], ks.klen[s],
+					      en < 0 ? NULL : ks.k[en],
+					      en < 0 ? 0 : ks.klen[en], from,
+					      to, &changed, &key, &klen, &at,
+					      &e), RC_OK);
+		assert_int_equal(changed, want != 0);
+		assert_int_equal(at, want);
+		if (want) {
+			assert_int_equal(klen, ks.klen[wk]);
+			assert_memory_equal(key, ks.k[wk], klen);
+		}
+		free(key);
+	}
+	free(vs);
+	free(md.v);
+}
+
+/* Expected mvcc_scan_versions output for [s, e) as a flat list. */
+static size_t model_scan_versions(const struct model *md,
+				  const struct keyset *ks, int s, int en,
+				  uint64_t h, uint64_t u,
+				  const struct ver **out)
+{
+	const struct ver **vs = calloc(md->n + 1, sizeof(*vs));
+	size_t i, j, n, cnt = 0;
+
+	assert_non_null(vs);
+	for (i = 0; i < ks->n; i++) {
+		if (!ks_in(ks, i, s, en))
+			continue;
+		n = model_versions(md, ks->k[i], ks->klen[i], vs);
+		for (j = 0; j < n; j++) {
+			if (vs[j]->ts > u)
+				continue;
+			if (vs[j]->ts > h) {
+				out[cnt++] = vs[j];
+				continue;
+			}
+			if (!vs[j]->tomb)
+				out[cnt++] = vs[j];
+			break;
+		}
+	}
+	free(vs);
+	return cnt;
+}
+
+static void test_scan_versions(void **state)
+{
+	struct fx *f = *state;
+	struct mvcc_versions r;
+	struct err e;
+
+	put_s(f->m, NULL, "a", 10, "a10");
+	put_s(f->m, NULL, "a", 20, "a20");
+	put_s(f->m, NULL, "a", 30, "a30");
+	del_s(f->m, NULL, "b", 15);
+	put_s(f->m, NULL, "b", 5, "b5");
+	del_s(f->m, NULL, "c", 25);
+	put_s(f->m, NULL, "c", 8, "c8");
+	put_s(f->m, NULL, "d", 50, "d50");
+
+	/* horizon 15, upto 40: a30 a20 a10 | (b: tombstone at 15) | c~25 c8 */
+	assert_int_equal(mvcc_scan_versions(f->m, NULL, NULL, 0, NULL, 0, 15,
+					    40, 0, &r, &e), RC_OK);
+	assert_int_equal(r.n, 5);
+	assert_int_equal(r.more, 0);
+	assert_memory_equal(r.items[0].key, "a", 1);
+	assert_int_equal(r.items[0].ts, 30);
+	assert_string_equal(r.items[0].val, "a30");
+	assert_int_equal(r.items[1].ts, 20);
+	assert_int_equal(r.items[2].ts, 10);
+	assert_int_equal(r.items[2].tombstone, 0);
+	assert_memory_equal(r.items[3].key, "c", 1);
+	assert_int_equal(r.items[3].ts, 25);
+	assert_int_equal(r.items[3].tombstone, 1);
+	assert_non_null(r.items[3].val);
+	assert_int_equal(r.items[3].vlen, 0);
+	assert_int_equal(r.items[4].ts, 8);
+	assert_string_equal(r.items[4].val, "c8");
+	mvcc_versions_release(&r);
+	assert_null(r.items);
+
+	/* horizon 0: everything up to upto; limit counts keys. */
+	assert_int_equal(mvcc_scan_versions(f->m, NULL, NULL, 0, NULL, 0, 0,
+					    60, 2, &r, &e), RC_OK);
+	assert_int_equal(r.n, 5);		/* a x3, b x2 */
+	assert_int_equal(r.more, 1);
+	assert_int_equal(r.resume_klen, 1);
+	assert_memory_equal(r.resume_key, "c", 1);
+	mvcc_versions_release(&r);
+	assert_int_equal(mvcc_scan_versions(f->m, NULL, "c", 1, NULL, 0, 0,
+					    60, 2, &r, &e), RC_OK);
+	assert_int_equal(r.n, 3);		/* c x2, d */
+	assert_int_equal(r.more, 0);
+	assert_null(r.resume_key);
+	mvcc_versions_release(&r);
+
+	/* horizon == upto: exactly what a read at that ts sees. */
+	assert_int_equal(mvcc_scan_versions(f->m, NULL, NULL, 0, "d", 1, 20,
+					    20, 0, &r, &e), RC_OK);
+	assert_int_equal(r.n, 2);		/* a20, c8 */
+	assert_int_equal(r.items[0].ts, 20);
+	assert_int_equal(r.items[1].ts, 8);
+	mvcc_versions_release(&r);
+
+	/* A key with nothing to return is neither counted nor resumed at. */
+	assert_int_equal(mvcc_scan_versions(f->m, NULL, "b", 1, NULL, 0, 30,
+					    40, 1, &r, &e), RC_OK);
+	assert_int_equal(r.n, 0);
+	assert_int_equal(r.more, 0);
+	mvcc_versions_release(&r);
+	assert_int_equal(mvcc_scan_versions(f->m, NULL, "b", 1, NULL, 0, 49,
+					    60, 1, &r, &e), RC_OK);
+	assert_int_equal(r.n, 1);
+	assert_memory_equal(r.items[0].key, "d", 1);
+	assert_int_equal(r.more, 0);
+	mvcc_versions_release(&r);
+
+	/* Bad arguments. */
+	assert_int_equal(mvcc_scan_versions(f->m, NULL, NULL, 0, NULL, 0, 0,
+					    0, 0, &r, &e), RC_BAD_INPUT);
+	assert_int_equal(mvcc_scan_versions(f->m, NULL, NULL, 0, NULL, 0, 5,
+					    4, 0, &r, &e), RC_BAD_INPUT);
+	assert_int_equal(mvcc_scan_versions(f->m, NULL, NULL, 1, NULL, 0, 0,
+					    4, 0, &r, &e), RC_BAD_INPUT);
+	assert_int_equal(mvcc_scan_versions(f->m, NULL, NULL, 0, NULL, 1, 0,
+					    4, 0, &r, &e), RC_BAD_INPUT);
+	assert_int_equal(mvcc_scan_versions(f->m, NULL, NULL, 0, NULL, 0, 0,
+					    4, 0, NULL, &e), RC_BAD_INPUT);
+	mvcc_versions_release(&r);
+	mvcc_versions_release(NULL);
+}
+
+static void test_scan_versions_random_vs_model(void **state)
+{
+	struct fx *f = *state;
+	struct model md = { 0 };
+	struct keyset ks;
+	const struct ver **want;
+	struct mvcc_versions r;
+	struct bdb_txn *txn;
+	struct err e;
+	int q;
+
+	keyset_make(&ks);
+	random_fill(f, &md, &ks, 1234, 1200, 60);
+	want = calloc(md.n + 1, sizeof(*want));
+	assert_non_null(want);
+	srand(4321);
+	for (q = 0; q < 120; q++) {
+		int s = rand() % (int)ks.n;
+		int en = rand() % 3 == 0 ? -1 : rand() % (int)ks.n;
+		uint64_t h = (uint64_t)(rand() % 64);
+		uint64_t u = h + (uint64_t)(rand() % 10);
+		size_t limit = (size_t)(rand() % 4);	/* 0 = no limit */
+		size_t nw, got = 0, i;
+		void *cur = NULL;
+		size_t curlen = ks.klen[s];
+		const void *start = ks.k[s];
+		void *prev = NULL;
+		size_t prevlen = 0;
+
+		if (u == 0)
+			u = 1;
+		nw = model_scan_versions(&md, &ks, s, en, h, u, want);
+		txn = NULL;
+		if (q % 2 == 1)	/* also inside a caller's transaction */
+			assert_int_equal(bdb_txn_begin(f->env, 0, &txn, &e),
+					 RC_OK);
+		for (;;) {
+			size_t keys = 0;
+
+			assert_int_equal(mvcc_scan_versions(f->m, txn, start,
+						curlen, en < 0 ? NULL
+						: ks.k[en], en < 0 ? 0
+						: ks.klen[en], h, u, limit,
+						&r, &e), RC_OK);
+			for (i = 0; i < r.n; i++) {
+				const struct ver *w;
+
+				assert_true(got < nw);
+				w = want[got++];
+				assert_int_equal(r.items[i].klen, w->klen);
+				assert_memory_equal(r.items[i].key, w->k,
+						    w->klen);
+				assert_int_equal(r.items[i].ts, w->ts);
+				assert_int_equal(r.items[i].tombstone,
+						 w->tomb);
+				if (!w->tomb) {
+					assert_int_equal(r.items[i].vlen,
+							 w->vlen);
+					assert_memory_equal(r.items[i].val,
+							    w->v, w->vlen);
+				}
+				if (i == 0 || keycmp(r.items[i].key,
+						r.items[i].klen,
+						r.items[i - 1].key,
+						r.items[i - 1].klen) != 0)
+					keys++;
+				/* A page never repeats the last page's key. */
+				if (i == 0 && prev != NULL)
+					assert_true(keycmp(prev, prevlen,
+						r.items[0].key,
+						r.items[0].klen) < 0);
+			}
+			if (limit != 0)
+				assert_true(keys <= limit);
+			free(prev);
+			prev = NULL;
+			if (r.n > 0) {
+				prevlen = r.items[r.n - 1].klen;
+				prev = malloc(prevlen + 1);
+				assert_non_null(prev);
+				memcpy(prev, r.items[r.n - 1].key, prevlen);
+			}
+			if (!r.more) {
+				mvcc_versions_release(&r);
+				break;
+			}
+			assert_int_equal(keys, limit);
+			/* The resume key is the next page's first key. */
+			free(cur);
+			cur = r.resume_key;
+			curlen = r.resume_klen;
+			start = cur;
+			r.resume_key = NULL;
+			mvcc_versions_release(&r);
+		}
+		assert_int_equal(got, nw);
+		free(cur);
+		free(prev);
+		if (txn != NULL)
+			assert_int_equal(bdb_txn_commit(txn, &e), RC_OK);
+	}
+	free(want);
+	free(md.v);
+}
+
+/* Records of the reserved intent kind are corrupt to the new readers. */
+static void test_changed_corrupt(void **state)
+{
+	struct fx *f = *state;
+	/* stored key of "k" at ts 7: 'k' 00 01 BE64(~7) */
+	unsigned char k[11] = { 'k', 0, 1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+				0xFF, 0xFF, 0xF8 };
+	struct mvcc_versions r;
+	DB *db = NULL;
+	uint64_t ts;
+	int changed;
+	struct err e;
+
+	put_s(f->m, NULL, "k", 3, "v");
+	assert_int_equal(bdb_db_open(f->env, "t.data", &db, &e), RC_OK);
+	assert_int_equal(bdb_put(f->env, db, NULL, k, sizeof(k), "\003x", 2,
+				 &e), RC_OK);
+	assert_int_equal(bdb_db_close(f->env, db, &e), RC_OK);
+	assert_int_equal(mvcc_latest_ts(f->m, NULL, "k", 1, &ts, &e),
+			 RC_CORRUPT);
+	assert_non_null(strstr(e.msg, "t.data"));
+	assert_int_equal(mvcc_changed_key(f->m, NULL, "k", 1, 0, 10, &changed,
+					  NULL, &e), RC_CORRUPT);
+	assert_int_equal(mvcc_changed(f->m, NULL, NULL, 0, NULL, 0, 0, 10,
+				      &changed, NULL, NULL, NULL, &e),
+			 RC_CORRUPT);
+	assert_int_equal(mvcc_scan_versions(f->m, NULL, NULL, 0, NULL, 0, 0,
+					    10, 0, &r, &e), RC_CORRUPT);
+	mvcc_versions_release(&r);
+	/* Below the bad version, all is well. */
+	assert_int_equal(mvcc_changed_key(f->m, NULL, "k", 1, 0, 6, &changed,
+					  NULL, &e), RC_OK);
+	assert_int_equal(changed, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1406,6 +1901,16 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clear_span, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_changed_latest, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_changed_random_vs_model,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_versions, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_scan_versions_random_vs_model, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_changed_corrupt, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_crash_recovery, setup_dir,
 						teardown),
