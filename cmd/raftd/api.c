@@ -8,6 +8,7 @@
  * t/100-raftd.bats.
  */
 #include "api.h"
+#include "txnapi.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -27,6 +28,7 @@
 struct raftd_api {
 	struct node *node;
 	struct http_server *http;
+	struct txnapi *txn;
 	uint64_t started_ms;
 	const char *version;
 	char address[256];
@@ -1368,6 +1370,8 @@ int raftd_api_start(struct raftd_api **out, struct node *n,
 	R("GET", "/status", 0, 0, handle_status);
 	R("GET", "/metrics", 0, 0, handle_metrics);
 #undef R
+	if ((rc = txnapi_register(a->http, a, &a->txn, e)) != RC_OK)
+		goto fail;
 	memset(&hopts, 0, sizeof(hopts));
 	hopts.listen = opts->listen;
 	hopts.max_body = 4096;
@@ -1396,5 +1400,24 @@ void raftd_api_stop(struct raftd_api *a)
 	if (a == NULL)
 		return;
 	http_server_free(a->http);
+	txnapi_free(a->txn);
 	free(a);
+}
+
+struct node *raftd_api_node(struct raftd_api *a)
+{
+	return a->node;
+}
+
+uint64_t raftd_api_route(struct raftd_api *a, const struct http_req *req,
+			 struct http_resp *resp, const void *key, size_t klen)
+{
+	return route(a, req, resp, key, klen);
+}
+
+void raftd_api_node_error(struct raftd_api *a, const struct http_req *req,
+			  struct http_resp *resp, const struct err *e,
+			  uint64_t range_id)
+{
+	node_error(a, req, resp, e, range_id);
 }

@@ -23,6 +23,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "http.h"
 #include "metrics.h"
 #include "node.h"
 
@@ -52,5 +53,19 @@ unsigned raftd_api_port(const struct raftd_api *a);
 
 /* Stop serving (in-flight requests finish first); NULL is a no-op. */
 void raftd_api_stop(struct raftd_api *a);
+
+/* ---- for raftd's other handler modules (txnapi.c) ------------------------ */
+
+struct node *raftd_api_node(struct raftd_api *a);
+/*
+ * The range for key on this node, led here; 0 with the answer written
+ * (400 reserved key, 421 range_moved, 307 to the leader) otherwise.
+ */
+uint64_t raftd_api_route(struct raftd_api *a, const struct http_req *req,
+			 struct http_resp *resp, const void *key, size_t klen);
+/* Answer with a node error (not_leader: 307 or 503; range_moved: 421). */
+void raftd_api_node_error(struct raftd_api *a, const struct http_req *req,
+			  struct http_resp *resp, const struct err *e,
+			  uint64_t range_id);
 
 #endif

@@ -54,12 +54,14 @@
 #include "raftstore.h"
 #include "raftwire.h"
 #include "transport.h"
+#include "tscache.h"
+#include "txnops.h"
 #include "util.h"
 
 #define CMD_VERSION	1
 #define CMD_HEADER	13		/* version + ts + n_ops */
 #define CMD_MAX		((size_t)32 << 20)	/* bytes of one command */
-#define SNAP_MAGIC	"rdbsnap1"
+#define SNAP_MAGIC	"rdbsnap3"
 #define SNAP_PAGE	1000
 #define INBOX_MAX_MSGS	65536		/* messages queued for the loop */
 #define CHECKPOINT_MS	60000
@@ -69,6 +71,10 @@
 #define STATS_MS	1000		/* load statistics period */
 #define COUNT_MS	10000		/* recount a written range's size */
 #define QPS_ALPHA	0.1		/* per STATS_MS: ~10 s average */
+#define LATCH_N		1024		/* write latches per range (by hash) */
+#define TSC_BUCKETS	4096		/* timestamp cache: point slots */
+#define TSC_SPANS	256		/* timestamp cache: spans */
+#define MAX_OFFSET_MS	500		/* clock offset bound between nodes */
 
 enum req_kind {
 	REQ_PROPOSE = 1, REQ_READ, REQ_TRANSFER, REQ_CONF, REQ_CREATE,
@@ -79,7 +85,8 @@ enum req_kind {
 struct apply_res {
 	int rc;			/* RC_OK or a deterministic refusal */
 	uint64_t result;	/* NODE_OP_INCR's new value */
-	char msg[160];
+	char msg[256];
+	struct node_txn_result tx;	/* transactional commands */
 };
 
 /* A split applied in the current apply transaction (loop only). */
@@ -107,6 +114,15 @@ struct req {
 	int done;
 	int rc;
 	uint64_t result;	/* REQ_PROPOSE: the entry's INCR result */
+	struct node_txn_result tx;	/* REQ_PROPOSE: a txn command's */
+	/* REQ_READ of a transaction: spans (txnops encoding) read at tsc_ts
+	 * go into the timestamp cache; wait_index: the last write proposed
+	 * on them before */
+	unsigned char *spans;
+	size_t spans_len;
+	uint32_t n_spans;
+	uint64_t tsc_ts;
+	uint64_t wait_index;
 	struct err err;
 	int refs;
 	pthread_cond_t cond;
@@ -117,6 +133,17 @@ struct range {
 	uint64_t id;
 	struct raft *raft;
 	struct mvcc *mvcc;		/* swapped on snapshot install */
+	struct locktab *locks;		/* intents and records, likewise */
+	char lname[32];			/* "r2.locks" */
+	/* leader only (loop): reads' timestamps, writes in flight */
+	struct tscache *tsc;
+	uint64_t latch[LATCH_N];	/* last index proposed per key hash */
+	uint64_t last_prop;		/* last index proposed */
+	/* versions written while a snapshot build reads (track_write) */
+	pthread_mutex_t track_mu;
+	int tracking, track_failed;
+	struct tracked **track;
+	size_t n_track, cap_track;
 	pthread_rwlock_t mvcc_lock;	/* readers vs. install and split */
 	char name[32];			/* "r2.data" */
 	/*
@@ -130,6 +157,7 @@ struct range {
 					 * waits for its first snapshot) */
 	int remove_pending;		/* loop: this node was removed */
 	int retire;			/* loop: a RETIRE applied (this txn) */
+	int record_changed;		/* loop: a record op applied (txn) */
 	uint64_t campaign_at_ms;	/* loop: campaign then (0: no) */
 	int campaign_tries;		/* left, one per heartbeat */
 	int fresh;			/* made by a split just now */
@@ -182,6 +210,8 @@ struct snapjob {
 	int count_only;			/* just count keys and bytes */
 	uint64_t keys, bytes;		/* count results */
 	struct desc desc;		/* the descriptor at index */
+	struct locktab_raw *locks;	/* its lock entries at index */
+	size_t n_locks;
 	uint64_t index, term, ts;	/* I, term(I), T(I) */
 	uint64_t gen;			/* rg->snap_gen when queued */
 	void *data;			/* the image (result) */
@@ -232,6 +262,9 @@ struct node {
 	struct snapjob *snap_done;	/* under mu: for the loop */
 
 	pthread_mutex_t st_mu;		/* ranges[].st */
+	uint64_t record_seq;		/* under mu: +1 per applied record op */
+	pthread_cond_t rec_cv;		/* with mu: record_seq moved */
+	uint64_t gc_ttl_ms;		/* history kept for reads */
 
 	struct metrics_counter *m_proposals, *m_commits, *m_elections,
 			       *m_leader_changes, *m_inbox_dropped,
@@ -333,6 +366,8 @@ static void req_unref_locked(struct req *r)
 	pthread_cond_destroy(&r->cond);
 	free(r->cmd);
 	free(r->desc);
+	free(r->spans);
+	txnops_conflicts_release(&r->tx.conflicts);
 	free(r);
 }
 
@@ -489,9 +524,10 @@ static int cmd_encode(const struct node_op *ops, size_t n_ops,
 	for (i = 0; i < n_ops; i++) {
 		int k = ops[i].kind;
 
-		if (k < NODE_OP_PUT || k > NODE_OP_RETIRE)
+		if (k < NODE_OP_PUT || k > NODE_OP_RECORD)
 			return err_set(e, RC_BAD_INPUT, "bad operation kind");
-		if (k >= NODE_OP_FREEZE && n_ops != 1)
+		if (((k >= NODE_OP_FREEZE && k <= NODE_OP_RETIRE) ||
+		     k == NODE_OP_RECORD) && n_ops != 1)
 			return err_set(e, RC_BAD_INPUT, "a merge step is alone "
 				       "in its command");
 		if (k == NODE_OP_SPLIT && (n_ops != 1 || ops[i].vlen != 16))
@@ -500,6 +536,13 @@ static int cmd_encode(const struct node_op *ops, size_t n_ops,
 		if (k == NODE_OP_INCR && (n_ops != 1 || ops[i].vlen != 8))
 			return err_set(e, RC_BAD_INPUT, "an increment is alone "
 				       "in its command");
+		if ((k == NODE_OP_TXN) != (i == 0 &&
+					   ops[0].kind == NODE_OP_TXN) ||
+		    (i > 0 && ops[0].kind == NODE_OP_TXN &&
+		     k != NODE_OP_PUT && k != NODE_OP_DELETE))
+			return err_set(e, RC_BAD_INPUT, "a transaction header "
+				       "comes first, followed by puts and "
+				       "deletes");
 		if (ops[i].klen == 0 && k != NODE_OP_DESC_PUT &&
 		    k != NODE_OP_FREEZE && k != NODE_OP_RETIRE)
 			return err_set(e, RC_BAD_INPUT, "empty key");
@@ -559,6 +602,14 @@ static int split_apply(struct node *n, struct range *rg,
 		       struct bdb_txn *txn, const unsigned char *key,
 		       size_t klen, const unsigned char *val,
 		       struct apply_res *res, struct err *e);
+static void track_write(void *arg, const void *key, size_t klen,
+			uint64_t ts);
+static int prop_prepare(struct node *n, struct range *rg, struct req *r,
+			struct err *e);
+static void prop_latch(struct range *rg, struct req *r);
+static int read_register(struct node *n, struct range *rg, struct req *r,
+			 struct err *e);
+static int moved(struct range *rg, struct err *e);
 static int desc_put_apply(struct range *rg, struct bdb_txn *txn,
 			  uint64_t ts, const unsigned char *val, size_t vlen,
 			  struct apply_res *res, struct err *e);
@@ -616,6 +667,149 @@ static int incr_read(struct range *rg, struct bdb_txn *txn,
  * res->rc saying why; that verdict depends only on the log, so every
  * replica reaches it.  Other codes are storage errors.
  */
+/* Move a txnops verdict into res (a refusal when tr->rc is set). */
+static void res_take(struct apply_res *res, struct txnops_res *tr)
+{
+	if (tr->rc != RC_OK) {
+		res->rc = tr->rc;
+		snprintf(res->msg, sizeof(res->msg), "%s", tr->msg);
+	}
+	res->tx.ts = tr->ts;
+	res->tx.status = tr->status;
+	res->tx.retry = tr->retry;
+	res->tx.aborted = tr->aborted;
+	res->tx.count += tr->count;
+	txnops_conflicts_release(&res->tx.conflicts);
+	res->tx.conflicts = tr->conflicts;
+	tr->conflicts.items = NULL;
+	tr->conflicts.n = 0;
+}
+
+/* One parsed op of a command (pointers into the command). */
+struct cmd_op {
+	int kind;
+	const unsigned char *key, *val;
+	uint32_t klen, vlen;
+};
+
+/* Parse op i at *off of a command of length len. */
+static int cmd_op_next(const unsigned char *p, size_t len, size_t *off,
+		       struct cmd_op *op, struct err *e)
+{
+	size_t o = *off;
+
+	if (len - o < 5)
+		return err_set(e, RC_CORRUPT, "short command");
+	op->kind = p[o];
+	op->klen = get_be32(p + o + 1);
+	o += 5;
+	if (len - o < op->klen)
+		return err_set(e, RC_CORRUPT, "short key");
+	op->key = p + o;
+	o += op->klen;
+	op->val = NULL;
+	op->vlen = 0;
+	if (op->kind < NODE_OP_PUT || op->kind > NODE_OP_RECORD)
+		return err_set(e, RC_CORRUPT, "unknown operation %d", op->kind);
+	if (op->kind != NODE_OP_DELETE) {
+		if (len - o < 4)
+			return err_set(e, RC_CORRUPT, "short command");
+		op->vlen = get_be32(p + o);
+		o += 4;
+		if (len - o < op->vlen)
+			return err_set(e, RC_CORRUPT, "short value");
+		op->val = p + o;
+		o += op->vlen;
+	}
+	*off = o;
+	return RC_OK;
+}
+
+/*
+ * A transactional command (NODE_OP_TXN first, then puts and deletes):
+ * intents or a one-phase commit (txnops_apply_txn), checked against the
+ * range's span first.
+ */
+static int txn_cmd_apply(struct range *rg, struct bdb_txn *txn,
+			 const unsigned char *p, size_t len, uint64_t now,
+			 struct apply_res *res, struct err *e)
+{
+	uint32_t n_ops = get_be32(p + 9);
+	struct txnops_write *w = NULL;
+	struct txnops_res tr;
+	struct txnops_hdr h;
+	struct cmd_op op, first;
+	size_t off = CMD_HEADER, n_w = 0;
+	int rc;
+
+	if ((rc = cmd_op_next(p, len, &off, &first, e)) != RC_OK)
+		return rc;
+	if (first.klen != TXNOPS_ID_LEN)
+		return err_set(e, RC_CORRUPT, "bad transaction id");
+	if ((rc = txnops_hdr_decode(first.val, first.vlen, &h, e)) != RC_OK)
+		return rc;
+	w = calloc(n_ops, sizeof(*w));
+	if (w == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
+	for (uint32_t i = 1; i < n_ops; i++) {
+		if ((rc = cmd_op_next(p, len, &off, &op, e)) != RC_OK)
+			goto out;
+		if (op.kind != NODE_OP_PUT && op.kind != NODE_OP_DELETE) {
+			rc = err_set(e, RC_CORRUPT, "operation %d in a "
+				     "transaction", op.kind);
+			goto out;
+		}
+		w[n_w].key = op.key;
+		w[n_w].klen = op.klen;
+		w[n_w].val = op.kind == NODE_OP_PUT ? op.val : NULL;
+		w[n_w].vlen = op.vlen;
+		n_w++;
+	}
+	if (off != len) {
+		rc = err_set(e, RC_CORRUPT, "trailing bytes in command");
+		goto out;
+	}
+	rc = RC_OK;
+	if (rg->work.frozen) {
+		res_refuse(res, RC_RANGE_MOVED, "range %" PRIu64 " is being "
+			   "merged into its left neighbour; retry", rg->id);
+		goto out;
+	}
+	for (size_t i = 0; i < n_w; i++)
+		if (!desc_contains(&rg->work, w[i].key, w[i].klen))
+			goto moved;
+	if (h.mode == TXNOPS_INTENTS && (h.flags & TXNOPS_RECORD) &&
+	    !desc_contains(&rg->work, h.anchor, h.alen))
+		goto moved;
+	memset(&tr, 0, sizeof(tr));
+	tr.wrote = track_write;
+	tr.wrote_arg = rg;
+	rc = txnops_apply_txn(rg->mvcc, rg->locks, txn, first.key, &h, w, n_w,
+			      now, 0, &tr, e);
+	if (rc == RC_OK && tr.rc == RC_OK)
+		rc = txnops_apply_txn(rg->mvcc, rg->locks, txn, first.key, &h,
+				      w, n_w, now, 1, &tr, e);
+	if (rc == RC_OK)
+		res_take(res, &tr);
+	txnops_conflicts_release(&tr.conflicts);
+	if (rc == RC_OK && res->rc == RC_OK) {
+		rg->written = 1;
+		if (h.mode == TXNOPS_1PC)
+			for (size_t i = 0; i < n_w; i++) {
+				rg->approx_bytes += w[i].klen + w[i].vlen;
+				rg->approx_keys++;
+			}
+	}
+	goto out;
+moved:
+	res_refuse(res, RC_RANGE_MOVED, "a key of the write is no longer in "
+		   "range %" PRIu64 " (it split or merged); look the key up "
+		   "again", rg->id);
+out:
+	free(w);
+	return rc;
+}
+
 static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 		     const unsigned char *p, size_t len,
 		     struct apply_res *res, struct err *e)
@@ -633,11 +827,14 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 	n_ops = get_be32(p + 9);
 	if (ts == 0)
 		return err_set(e, RC_CORRUPT, "command without timestamp");
+	if (n_ops > 0 && len > CMD_HEADER && p[CMD_HEADER] == NODE_OP_TXN)
+		return txn_cmd_apply(rg, txn, p, len, ts, res, e);
 	for (pass = 0; pass < 2; pass++) {
 		off = CMD_HEADER;
 		for (i = 0; i < n_ops; i++) {
 			uint32_t klen, vlen = 0;
 			const unsigned char *key, *val = NULL;
+			uint64_t op_ts = ts;
 			int kind;
 
 			if (len - off < 5)
@@ -649,7 +846,8 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 				return err_set(e, RC_CORRUPT, "short key");
 			key = p + off;
 			off += klen;
-			if (kind < NODE_OP_PUT || kind > NODE_OP_RETIRE)
+			if (kind < NODE_OP_PUT || kind > NODE_OP_RECORD ||
+			    kind == NODE_OP_TXN)
 				return err_set(e, RC_CORRUPT,
 					       "unknown operation %d", kind);
 			if (kind != NODE_OP_DELETE) {
@@ -668,7 +866,9 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 						       vlen != 16)) ||
 			    (kind == NODE_OP_INCR && (n_ops != 1 ||
 						      vlen != 8)) ||
-			    (kind >= NODE_OP_FREEZE && n_ops != 1) ||
+			    (((kind >= NODE_OP_FREEZE &&
+			       kind <= NODE_OP_RETIRE) ||
+			      kind == NODE_OP_RECORD) && n_ops != 1) ||
 			    (kind == NODE_OP_FREEZE && vlen != 9) ||
 			    (kind == NODE_OP_RETIRE && vlen != 8) ||
 			    (kind == NODE_OP_MERGE && klen < 8))
@@ -681,11 +881,61 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 					   "left neighbour; retry", rg->id);
 				return RC_OK;
 			}
-			if (pass == 0 && kind >= NODE_OP_FREEZE)
-				continue;
-			if (pass == 1 && kind >= NODE_OP_FREEZE)
+			if (kind >= NODE_OP_FREEZE && kind <= NODE_OP_RETIRE) {
+				if (pass == 0)
+					continue;
 				return merge_step_apply(rg, txn, kind, key,
 							klen, val, vlen, res, e);
+			}
+			if (kind == NODE_OP_RESOLVE || kind == NODE_OP_RECORD ||
+			    kind == NODE_OP_PUT || kind == NODE_OP_DELETE ||
+			    kind == NODE_OP_INCR) {
+				struct txnops_res tr;
+				uint64_t wts = ts;
+
+				memset(&tr, 0, sizeof(tr));
+				tr.wrote = track_write;
+				tr.wrote_arg = rg;
+				if (!desc_contains(&rg->work, key, klen)) {
+					res_refuse(res, RC_RANGE_MOVED,
+						   "a key of the write is no "
+						   "longer in range %" PRIu64
+						   " (it split or merged); "
+						   "look the key up again",
+						   rg->id);
+					return RC_OK;
+				}
+				if (kind == NODE_OP_RESOLVE)
+					rc = txnops_apply_resolve(rg->mvcc,
+						rg->locks, txn, key, klen, val,
+						vlen, pass, &tr, e);
+				else if (kind == NODE_OP_RECORD)
+					rc = txnops_apply_record(rg->locks,
+						txn, key, klen, val, vlen, ts,
+						pass, &tr, e);
+				else
+					rc = txnops_plain_check(rg->mvcc,
+						rg->locks, txn, key, klen, ts,
+						&wts, &tr, e);
+				if (rc == RC_OK && (kind == NODE_OP_RESOLVE ||
+						    kind == NODE_OP_RECORD ||
+						    tr.rc != RC_OK))
+					res_take(res, &tr);
+				txnops_conflicts_release(&tr.conflicts);
+				if (rc != RC_OK)
+					return rc;
+				if (res->rc != RC_OK)
+					return RC_OK;
+				if (kind == NODE_OP_RECORD && pass == 1)
+					rg->record_changed = 1;
+				if (kind == NODE_OP_RESOLVE ||
+				    kind == NODE_OP_RECORD) {
+					if (pass == 1)
+						rg->written = 1;
+					continue;
+				}
+				op_ts = wts;
+			}
 			if (pass == 0 && kind == NODE_OP_DESC_PUT) {
 				struct desc d;
 
@@ -726,14 +976,14 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 			}
 			switch (kind) {
 			case NODE_OP_PUT:
-				rc = mvcc_put(rg->mvcc, txn, key, klen, ts,
+				rc = mvcc_put(rg->mvcc, txn, key, klen, op_ts,
 					      val, vlen, e);
 				rg->approx_bytes += klen + vlen;
 				rg->approx_keys++;
 				break;
 			case NODE_OP_DELETE:
-				rc = mvcc_delete(rg->mvcc, txn, key, klen, ts,
-						 e);
+				rc = mvcc_delete(rg->mvcc, txn, key, klen,
+						 op_ts, e);
 				break;
 			case NODE_OP_SPLIT:
 				return split_apply(n, rg, txn, key, klen, val,
@@ -754,7 +1004,7 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 							"counter changed") : rc;
 				v += get_be64(val);
 				tl = snprintf(txt, sizeof(txt), "%" PRIu64, v);
-				rc = mvcc_put(rg->mvcc, txn, key, klen, ts,
+				rc = mvcc_put(rg->mvcc, txn, key, klen, op_ts,
 					      txt, (size_t)tl, e);
 				res->result = v;
 				break;
@@ -762,6 +1012,9 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 			}
 			if (rc != RC_OK)
 				return rc;
+			if (kind == NODE_OP_PUT || kind == NODE_OP_DELETE ||
+			    kind == NODE_OP_INCR)
+				track_write(rg, key, klen, op_ts);
 			if (res->rc != RC_OK)
 				return RC_OK;
 		}
@@ -810,8 +1063,13 @@ static int node_stopping(struct node *n)
 	return stop;
 }
 
-/* Start an image: magic and the range's descriptor. */
-static int img_begin(struct buf *b, const struct desc *d, struct err *e)
+/*
+ * Start an image: magic, the range's descriptor and its lock table
+ * entries (intents and records, raw: see locktab_export).
+ */
+static int img_begin(struct buf *b, const struct desc *d,
+		     const struct locktab_raw *locks, size_t n_locks,
+		     struct err *e)
 {
 	unsigned char hdr[4];
 	char *dj = NULL;
@@ -824,49 +1082,77 @@ static int img_begin(struct buf *b, const struct desc *d, struct err *e)
 	rc = buf_add(b, SNAP_MAGIC, 8) || buf_add(b, hdr, 4) ||
 	     buf_add(b, dj, dl) ? RC_NOMEM : RC_OK;
 	free(dj);
+	put_be32(hdr, (uint32_t)n_locks);
+	if (rc == RC_OK && buf_add(b, hdr, 4))
+		rc = RC_NOMEM;
+	for (size_t i = 0; rc == RC_OK && i < n_locks; i++) {
+		put_be32(hdr, (uint32_t)locks[i].kl);
+		if (buf_add(b, hdr, 4) || buf_add(b, locks[i].k, locks[i].kl))
+			rc = RC_NOMEM;
+		put_be32(hdr, (uint32_t)locks[i].vl);
+		if (buf_add(b, hdr, 4) || buf_add(b, locks[i].v, locks[i].vl))
+			rc = RC_NOMEM;
+	}
 	return rc == RC_OK ? RC_OK : err_set(e, RC_NOMEM, "out of memory "
 					      "building a snapshot");
 }
 
-/* Append one page of scan results to an image; count keys and bytes. */
-static int img_add(struct buf *b, const struct mvcc_scan_result *res,
+/* Append one page of versions to an image; count live keys and bytes. */
+static int img_add(struct buf *b, const struct mvcc_versions *v,
 		   uint64_t *keys, uint64_t *bytes)
 {
-	unsigned char hdr[8];
+	unsigned char hdr[9];
 
-	for (size_t i = 0; i < res->n; i++) {
-		const struct mvcc_kv *kv = &res->items[i];
+	for (size_t i = 0; i < v->n; i++) {
+		const struct mvcc_version *x = &v->items[i];
 
-		put_be32(hdr, (uint32_t)kv->klen);
-		if (buf_add(b, hdr, 4) || buf_add(b, kv->key, kv->klen))
+		put_be32(hdr, (uint32_t)x->klen);
+		if (buf_add(b, hdr, 4) || buf_add(b, x->key, x->klen))
 			return RC_NOMEM;
-		put_be32(hdr, (uint32_t)kv->vlen);
-		if (buf_add(b, hdr, 4) || buf_add(b, kv->val, kv->vlen))
+		hdr[0] = x->tombstone ? 1 : 0;
+		put_be32(hdr + 1, (uint32_t)x->vlen);
+		if (buf_add(b, hdr, 5) || buf_add(b, x->val, x->vlen))
 			return RC_NOMEM;
-		put_be64(hdr, kv->ts);
+		put_be64(hdr, x->ts);
 		if (buf_add(b, hdr, 8))
 			return RC_NOMEM;
-		(*keys)++;
-		*bytes += kv->klen + kv->vlen;
+		/* a key's newest version comes first */
+		if (!x->tombstone && (i == 0 ||
+				      bytes_cmp(x->key, x->klen,
+						v->items[i - 1].key,
+						v->items[i - 1].klen) != 0)) {
+			(*keys)++;
+			*bytes += x->klen + x->vlen;
+		}
 	}
 	return RC_OK;
 }
 
+/* The oldest timestamp reads may still use on n (see node_txn_get). */
+static uint64_t gc_horizon(struct node *n)
+{
+	uint64_t now = util_wall_ms();
+
+	return now > n->gc_ttl_ms ? hlc_make(now - n->gc_ttl_ms, 0) : 0;
+}
+
 /*
- * Serialize the visible MVCC state of [start, end) at ts into b (after
- * img_begin; b NULL: only count).  txn NULL: the snapshot thread, reading
- * a page at a time under rg->mvcc_lock and giving up with RC_CONFLICT when
- * an install or a split changed the table since gen (the image would be of
- * the wrong table) or RC_UNAVAILABLE when the node stops.  txn set: the
- * loop, inside an apply (the caller holds the locks).
+ * Serialize the MVCC versions of [start, end) that reads above the GC
+ * horizon can see into b (after img_begin; b NULL: only count).  txn
+ * NULL: the snapshot thread, reading a page at a time under rg->mvcc_lock
+ * and giving up with RC_CONFLICT when an install or a split changed the
+ * table since gen (the image would be of the wrong table) or
+ * RC_UNAVAILABLE when the node stops.  txn set: the loop, inside an apply
+ * (the caller holds the locks).
  */
 static int img_scan(struct node *n, struct range *rg, struct bdb_txn *txn,
 		    const void *from, size_t flen, const void *end,
-		    size_t elen, uint64_t ts, uint64_t gen, struct buf *b,
+		    size_t elen, uint64_t gen, struct buf *b,
 		    uint64_t *keys, uint64_t *bytes, struct err *e)
 {
-	struct mvcc_scan_result res;
+	struct mvcc_versions res;
 	struct buf scratch = { NULL, 0, 0 };
+	uint64_t horizon = gc_horizon(n);
 	void *start = NULL;
 	size_t slen = 0;
 	int rc = RC_OK;
@@ -880,10 +1166,11 @@ static int img_scan(struct node *n, struct range *rg, struct bdb_txn *txn,
 		memcpy(start, from, flen);
 		slen = flen;
 	}
-	while (ts != 0) {
+	for (;;) {
 		if (txn != NULL) {
-			rc = mvcc_scan(rg->mvcc, txn, start, slen, end, elen,
-				       ts, SNAP_PAGE, &res, e);
+			rc = mvcc_scan_versions(rg->mvcc, txn, start, slen, end,
+						elen, horizon, UINT64_MAX,
+						SNAP_PAGE, &res, e);
 		} else if (node_stopping(n)) {
 			rc = err_set(e, RC_UNAVAILABLE, "raftd is shutting "
 				     "down");
@@ -894,9 +1181,10 @@ static int img_scan(struct node *n, struct range *rg, struct bdb_txn *txn,
 					     " changed (snapshot installed or "
 					     "split) meanwhile", rg->id);
 			else
-				rc = mvcc_scan(rg->mvcc, NULL, start, slen,
-					       end, elen, ts, SNAP_PAGE, &res,
-					       e);
+				rc = mvcc_scan_versions(rg->mvcc, NULL, start,
+							slen, end, elen,
+							horizon, UINT64_MAX,
+							SNAP_PAGE, &res, e);
 			pthread_rwlock_unlock(&rg->mvcc_lock);
 		}
 		free(start);
@@ -914,36 +1202,188 @@ static int img_scan(struct node *n, struct range *rg, struct bdb_txn *txn,
 		start = res.resume_key;
 		slen = res.resume_klen;
 		res.resume_key = NULL;
-		mvcc_scan_result_release(&res);
+		mvcc_versions_release(&res);
 	}
-	mvcc_scan_result_release(&res);
+	mvcc_versions_release(&res);
 	free(start);
 	free(scratch.p);
 	return rc;
 }
 
+/* ---- versions written while a snapshot is built ------------------------- */
+
+/* A version (key, ts) an apply wrote (a copy of the key). */
+struct tracked {
+	uint64_t ts;
+	size_t klen;
+	unsigned char key[];
+};
+
+/* Apply side: remember that rg's apply wrote (key, ts), if a build runs. */
+static void track_write(void *arg, const void *key, size_t klen,
+			uint64_t ts)
+{
+	struct range *rg = arg;
+	struct tracked *t, **nt;
+
+	pthread_mutex_lock(&rg->track_mu);
+	if (rg->tracking && !rg->track_failed) {
+		if (rg->n_track == rg->cap_track) {
+			size_t cap = rg->cap_track ? rg->cap_track * 2 : 64;
+
+			nt = realloc(rg->track, cap * sizeof(*nt));
+			if (nt == NULL) {
+				rg->track_failed = 1;
+				goto out;
+			}
+			rg->track = nt;
+			rg->cap_track = cap;
+		}
+		t = malloc(sizeof(*t) + klen);
+		if (t == NULL) {
+			rg->track_failed = 1;
+			goto out;
+		}
+		t->ts = ts;
+		t->klen = klen;
+		memcpy(t->key, key, klen);
+		rg->track[rg->n_track++] = t;
+	}
+out:
+	pthread_mutex_unlock(&rg->track_mu);
+}
+
+static void track_free(struct tracked **t, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(t[i]);
+	free(t);
+}
+
+static int tracked_cmp(const void *a, const void *b)
+{
+	const struct tracked *x = *(struct tracked *const *)a;
+	const struct tracked *y = *(struct tracked *const *)b;
+	int c = bytes_cmp(x->key, x->klen, y->key, y->klen);
+
+	if (c != 0)
+		return c;
+	return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
 /*
- * Snapshot thread: the image of rg (descriptor d) at ts, the timestamp of
- * the last command applied at the snapshot index (0: none, an image with
- * no keys).  The loop keeps applying meanwhile, but only versions above ts.
+ * Start tracking rg's writes (loop, when a build is queued): the build
+ * reads the table while the loop goes on applying, and the versions those
+ * later entries write must be taken out of the image again.
+ */
+static void track_start(struct range *rg)
+{
+	pthread_mutex_lock(&rg->track_mu);
+	track_free(rg->track, rg->n_track);
+	rg->track = NULL;
+	rg->n_track = rg->cap_track = 0;
+	rg->track_failed = 0;
+	rg->tracking = 1;
+	pthread_mutex_unlock(&rg->track_mu);
+}
+
+/*
+ * Snapshot thread, after the last page: stop tracking and drop from the
+ * image b (entries from off) every version written since the build began,
+ * so that the image is the state at the snapshot index exactly.
+ */
+static int track_filter(struct range *rg, struct buf *b, size_t off,
+			struct err *e)
+{
+	struct tracked **t;
+	size_t n, w;
+	int failed;
+
+	pthread_mutex_lock(&rg->track_mu);
+	t = rg->track;
+	n = rg->n_track;
+	failed = rg->track_failed;
+	rg->track = NULL;
+	rg->n_track = rg->cap_track = 0;
+	rg->tracking = 0;
+	pthread_mutex_unlock(&rg->track_mu);
+	if (failed) {
+		track_free(t, n);
+		return err_set(e, RC_NOMEM, "out of memory tracking writes "
+			       "during a snapshot");
+	}
+	if (n == 0) {
+		free(t);
+		return RC_OK;
+	}
+	qsort(t, n, sizeof(*t), tracked_cmp);
+	w = off;
+	while (off < b->len) {
+		size_t start = off, l;
+		uint32_t kl = get_be32(b->p + off), vl;
+		struct tracked key, *kp = &key;
+		struct tracked *probe;
+		unsigned char *k = b->p + off + 4;
+		uint64_t ts;
+
+		off += 4 + (size_t)kl + 1;
+		vl = get_be32(b->p + off);
+		off += 4 + (size_t)vl;
+		ts = get_be64(b->p + off);
+		off += 8;
+		l = off - start;
+		/* binary search (key, ts) in t */
+		probe = malloc(sizeof(*probe) + kl);
+		if (probe == NULL) {
+			track_free(t, n);
+			return err_set(e, RC_NOMEM, "out of memory");
+		}
+		probe->ts = ts;
+		probe->klen = kl;
+		memcpy(probe->key, k, kl);
+		kp = probe;
+		if (bsearch(&kp, t, n, sizeof(*t), tracked_cmp) == NULL) {
+			memmove(b->p + w, b->p + start, l);
+			w += l;
+		}
+		free(probe);
+	}
+	b->len = w;
+	track_free(t, n);
+	return RC_OK;
+}
+
+/*
+ * Snapshot thread: the image of rg (descriptor d, lock entries exported by
+ * the loop at the snapshot index).  The loop keeps applying meanwhile; the
+ * versions it writes are filtered out at the end (track_filter).
  */
 static int snap_build(struct node *n, struct snapjob *j, struct err *e)
 {
 	struct buf b = { NULL, 0, 0 };
+	size_t off;
 	int rc;
 
 	if (j->count_only)
 		return img_scan(n, j->rg, NULL, j->desc.start,
 				j->desc.start_len, j->desc.end,
-				j->desc.end_len, j->ts ? j->ts : UINT64_MAX,
-				j->gen, NULL, &j->keys, &j->bytes, e);
-	if ((rc = img_begin(&b, &j->desc, e)) != RC_OK)
+				j->desc.end_len, j->gen, NULL, &j->keys,
+				&j->bytes, e);
+	if ((rc = img_begin(&b, &j->desc, j->locks, j->n_locks, e)) != RC_OK)
 		goto out;
+	off = b.len;
 	rc = img_scan(n, j->rg, NULL, j->desc.start, j->desc.start_len,
-		      j->desc.end, j->desc.end_len, j->ts, j->gen, &b,
-		      &j->keys, &j->bytes, e);
+		      j->desc.end, j->desc.end_len, j->gen, &b, &j->keys,
+		      &j->bytes, e);
+	if (rc == RC_OK)
+		rc = track_filter(j->rg, &b, off, e);
 out:
 	if (rc != RC_OK) {
+		if (!j->count_only) {
+			pthread_mutex_lock(&j->rg->track_mu);
+			j->rg->tracking = 0;
+			pthread_mutex_unlock(&j->rg->track_mu);
+		}
 		free(b.p);
 		return rc;
 	}
@@ -953,17 +1393,20 @@ out:
 }
 
 /*
- * Check snapshot data before anything is replaced; *off is where the
- * entries start and d the descriptor (*has_desc 0 for an empty image).
+ * Check snapshot data before anything is replaced: d the descriptor
+ * (*has_desc 0 for an empty image), *locks_off where the lock entries
+ * start (*n_locks of them) and *entries_off where the versions start.
  */
 static int snap_check(const unsigned char *p, size_t len, struct desc *d,
-		      int *has_desc, size_t *entries_off, struct err *e)
+		      int *has_desc, size_t *locks_off, uint32_t *n_locks,
+		      size_t *entries_off, struct err *e)
 {
 	size_t off = 12;
 	uint32_t dl;
 
 	*has_desc = 0;
-	*entries_off = len;
+	*entries_off = *locks_off = len;
+	*n_locks = 0;
 	if (len == 0)
 		return RC_OK;	/* an empty image: empty table */
 	if (len < 12 || memcmp(p, SNAP_MAGIC, 8) != 0)
@@ -975,6 +1418,25 @@ static int snap_check(const unsigned char *p, size_t len, struct desc *d,
 		return err_prefix(e, "snapshot's descriptor");
 	*has_desc = 1;
 	off += dl;
+	if (len - off < 4)
+		return err_set(e, RC_CORRUPT, "snapshot data cut");
+	*n_locks = get_be32(p + off);
+	off += 4;
+	*locks_off = off;
+	for (uint32_t i = 0; i < *n_locks; i++)
+		for (int part = 0; part < 2; part++) {
+			uint32_t l;
+
+			if (len - off < 4)
+				return err_set(e, RC_CORRUPT,
+					       "snapshot data cut");
+			l = get_be32(p + off);
+			off += 4;
+			if (len - off < l)
+				return err_set(e, RC_CORRUPT,
+					       "snapshot data cut");
+			off += l;
+		}
 	*entries_off = off;
 	while (off < len) {
 		uint32_t klen, vlen;
@@ -983,11 +1445,13 @@ static int snap_check(const unsigned char *p, size_t len, struct desc *d,
 			return err_set(e, RC_CORRUPT, "snapshot data cut");
 		klen = get_be32(p + off);
 		off += 4;
-		if (len - off < (size_t)klen + 4)
+		if (len - off < (size_t)klen + 5)
 			return err_set(e, RC_CORRUPT, "snapshot data cut");
 		off += klen;
-		vlen = get_be32(p + off);
-		off += 4;
+		if (p[off] > 1)
+			return err_set(e, RC_CORRUPT, "snapshot entry kind");
+		vlen = get_be32(p + off + 1);
+		off += 5;
 		if (len - off < (size_t)vlen + 8)
 			return err_set(e, RC_CORRUPT, "snapshot data cut");
 		off += (size_t)vlen + 8;
@@ -995,50 +1459,76 @@ static int snap_check(const unsigned char *p, size_t len, struct desc *d,
 	return RC_OK;
 }
 
-/* Walk checked snapshot entries from off: newest ts, keys, bytes. */
+/* Walk checked snapshot entries from off: newest ts, live keys, bytes. */
 static void snap_totals(const unsigned char *p, size_t len, size_t off,
 			uint64_t *max_ts, uint64_t *keys, uint64_t *bytes)
 {
+	const unsigned char *pk = NULL;
+	uint32_t pkl = 0;
 	uint64_t ts;
 
 	*max_ts = *keys = *bytes = 0;
 	while (off < len) {
 		uint32_t kl = get_be32(p + off), vl;
+		const unsigned char *k = p + off + 4;
+		int tomb;
 
 		off += 4 + (size_t)kl;
-		vl = get_be32(p + off);
-		off += 4 + (size_t)vl;
+		tomb = p[off];
+		vl = get_be32(p + off + 1);
+		off += 5 + (size_t)vl;
 		ts = get_be64(p + off);
 		off += 8;
 		if (ts > *max_ts)
 			*max_ts = ts;
-		(*keys)++;
-		*bytes += kl + vl;
+		if (!tomb && (pk == NULL || bytes_cmp(k, kl, pk, pkl) != 0)) {
+			(*keys)++;
+			*bytes += kl + vl;
+		}
+		pk = k;
+		pkl = kl;
 	}
 }
 
-/* Put the entries of a checked image into table m in txn. */
-static int snap_put_all(struct mvcc *m, struct bdb_txn *txn,
-			const unsigned char *p, size_t len, size_t off,
-			struct err *e)
+/* Put the versions and lock entries of a checked image into m and lt. */
+static int snap_put_all(struct mvcc *m, struct locktab *lt,
+			struct bdb_txn *txn, const unsigned char *p,
+			size_t len, size_t locks_off, uint32_t n_locks,
+			size_t off, struct err *e)
 {
+	size_t lo = locks_off;
 	int rc;
 
+	for (uint32_t i = 0; i < n_locks; i++) {
+		struct locktab_raw r;
+
+		r.kl = get_be32(p + lo);
+		r.k = (void *)(p + lo + 4);
+		lo += 4 + r.kl;
+		r.vl = get_be32(p + lo);
+		r.v = (void *)(p + lo + 4);
+		lo += 4 + r.vl;
+		if ((rc = locktab_import(lt, txn, &r, 1, e)) != RC_OK)
+			return rc;
+	}
 	while (off < len) {
 		uint32_t klen, vlen;
 		const unsigned char *key, *val;
 		uint64_t ts;
+		int tomb;
 
 		klen = get_be32(p + off);
 		key = p + off + 4;
 		off += 4 + (size_t)klen;
-		vlen = get_be32(p + off);
-		val = p + off + 4;
-		off += 4 + (size_t)vlen;
+		tomb = p[off];
+		vlen = get_be32(p + off + 1);
+		val = p + off + 5;
+		off += 5 + (size_t)vlen;
 		ts = get_be64(p + off);
 		off += 8;
-		if ((rc = mvcc_put(m, txn, key, klen, ts, val, vlen, e)) !=
-		    RC_OK)
+		rc = tomb ? mvcc_delete(m, txn, key, klen, ts, e) :
+		     mvcc_put(m, txn, key, klen, ts, val, vlen, e);
+		if (rc != RC_OK)
 			return rc;
 	}
 	return RC_OK;
@@ -1065,8 +1555,11 @@ static int snap_install(struct node *n, struct range *rg, uint64_t index,
 	struct desc d;
 	size_t off;
 	int rc, has_desc;
+	size_t locks_off;
+	uint32_t n_locks;
 
-	if ((rc = snap_check(p, len, &d, &has_desc, &off, e)) != RC_OK)
+	if ((rc = snap_check(p, len, &d, &has_desc, &locks_off, &n_locks, &off,
+			     e)) != RC_OK)
 		return rc;
 	if (has_desc && d.range_id != rg->id)
 		return err_set(e, RC_CORRUPT, "snapshot of range %" PRIu64
@@ -1075,14 +1568,21 @@ static int snap_install(struct node *n, struct range *rg, uint64_t index,
 	rg->snap_gen++;		/* builds of the old table are void */
 	mvcc_close(rg->mvcc, NULL);
 	rg->mvcc = NULL;
+	locktab_close(rg->locks, NULL);
+	rg->locks = NULL;
 	rc = bdb_db_remove(n->env, NULL, rg->name, e);
 	if (rc != RC_OK && rc != RC_NOT_FOUND)
 		goto out;
-	if ((rc = mvcc_open(n->env, rg->name, &rg->mvcc, e)) != RC_OK)
+	rc = bdb_db_remove(n->env, NULL, rg->lname, e);
+	if (rc != RC_OK && rc != RC_NOT_FOUND)
+		goto out;
+	if ((rc = mvcc_open(n->env, rg->name, &rg->mvcc, e)) != RC_OK ||
+	    (rc = locktab_open(n->env, rg->lname, &rg->locks, e)) != RC_OK)
 		goto out;
 	if ((rc = bdb_txn_begin(n->env, 0, &txn, e)) != RC_OK)
 		goto out;
-	if ((rc = snap_put_all(rg->mvcc, txn, p, len, off, e)) != RC_OK)
+	if ((rc = snap_put_all(rg->mvcc, rg->locks, txn, p, len, locks_off,
+			       n_locks, off, e)) != RC_OK)
 		goto out;
 	if (has_desc) {
 		char *dj = NULL;
@@ -1157,8 +1657,11 @@ static int split_apply(struct node *n, struct range *rg,
 	struct raft_hard_state hs;
 	struct buf b = { NULL, 0, 0 };
 	struct mvcc *m = NULL;
+	struct locktab *lt = NULL;
+	struct locktab_raw *locks = NULL;
+	size_t n_locks = 0;
 	struct split_done *sd = NULL;
-	char name[32], *dj = NULL;
+	char name[32], lname[32], *dj = NULL;
 	size_t dl = 0;
 	uint64_t keys = 0, bytes = 0;
 	int rc;
@@ -1193,25 +1696,35 @@ static int split_apply(struct node *n, struct range *rg,
 	memcpy(right.start, key, klen);
 	right.start_len = klen;
 
-	/* the right half's image: its data and its snapshot */
-	if ((rc = img_begin(&b, &right, e)) != RC_OK)
+	/* the right half's image: its data, intents, records; snapshot */
+	if ((rc = locktab_export(rg->locks, txn, key, klen, right.end,
+				 right.end_len, &locks, &n_locks, e)) != RC_OK)
+		goto out;
+	if ((rc = img_begin(&b, &right, locks, n_locks, e)) != RC_OK)
 		goto out;
 	if ((rc = img_scan(n, rg, txn, key, klen, right.end, right.end_len,
-			   UINT64_MAX, 0, &b, &keys, &bytes, e)) != RC_OK)
+			   0, &b, &keys, &bytes, e)) != RC_OK)
 		goto out;
 	snprintf(name, sizeof(name), "r%" PRIu64 ".data", new_id);
-	if ((rc = mvcc_open(n->env, name, &m, e)) != RC_OK)
+	snprintf(lname, sizeof(lname), "r%" PRIu64 ".locks", new_id);
+	if ((rc = mvcc_open(n->env, name, &m, e)) != RC_OK ||
+	    (rc = locktab_open(n->env, lname, &lt, e)) != RC_OK)
 		goto out;
 	{
 		struct desc tmp;
-		size_t off;
+		size_t off, loff;
+		uint32_t nl;
 		int hd;
 
-		if ((rc = snap_check(b.p, b.len, &tmp, &hd, &off, e)) !=
-		    RC_OK ||
-		    (rc = snap_put_all(m, txn, b.p, b.len, off, e)) != RC_OK)
+		if ((rc = snap_check(b.p, b.len, &tmp, &hd, &loff, &nl, &off,
+				     e)) != RC_OK ||
+		    (rc = snap_put_all(m, lt, txn, b.p, b.len, loff, nl, off,
+				       e)) != RC_OK)
 			goto out;
 	}
+	if ((rc = locktab_clear(rg->locks, txn, key, klen, right.end,
+				right.end_len, NULL, e)) != RC_OK)
+		goto out;
 	if ((rc = mvcc_clear(rg->mvcc, txn, key, klen, right.end,
 			     right.end_len, NULL, e)) != RC_OK)
 		goto out;
@@ -1252,8 +1765,11 @@ static int split_apply(struct node *n, struct range *rg,
 out:
 	free(dj);
 	free(b.p);
+	locktab_raw_free(locks, n_locks);
 	if (m != NULL)
 		mvcc_close(m, NULL);
+	if (lt != NULL)
+		locktab_close(lt, NULL);
 	return rc;
 }
 
@@ -1269,7 +1785,8 @@ static int merge_step_apply(struct range *rg, struct bdb_txn *txn, int kind,
 {
 	uint64_t gen = get_be64(kind == NODE_OP_MERGE ? key : val);
 	struct desc r, img;
-	size_t off;
+	size_t off, loff;
+	uint32_t nl;
 	int rc, has;
 
 	if (gen != rg->work.generation) {
@@ -1296,13 +1813,15 @@ static int merge_step_apply(struct range *rg, struct bdb_txn *txn, int kind,
 	if (desc_decode(key + 8, klen - 8, &r, NULL) != RC_OK ||
 	    rg->work.end_len == 0 || r.start_len != rg->work.end_len ||
 	    memcmp(r.start, rg->work.end, r.start_len) != 0 ||
-	    snap_check(val, vlen, &img, &has, &off, NULL) != RC_OK ||
+	    snap_check(val, vlen, &img, &has, &loff, &nl, &off, NULL) !=
+	    RC_OK ||
 	    !has || img.range_id != r.range_id) {
 		res_refuse(res, RC_BAD_INPUT, "not the right neighbour of "
 			   "range %" PRIu64 " with its image", rg->id);
 		return RC_OK;
 	}
-	if ((rc = snap_put_all(rg->mvcc, txn, val, vlen, off, e)) != RC_OK)
+	if ((rc = snap_put_all(rg->mvcc, rg->locks, txn, val, vlen, loff, nl,
+			       off, e)) != RC_OK)
 		return rc;
 	memcpy(rg->work.end, r.end, r.end_len);
 	rg->work.end_len = r.end_len;
@@ -1362,13 +1881,16 @@ static int desc_put_apply(struct range *rg, struct bdb_txn *txn,
 					&old, NULL) == RC_OK &&
 			    old.generation > d.generation)
 				rc = RC_CONFLICT;
-		for (size_t i = 0; rc == RC_OK && i < sr.n; i++)
+		for (size_t i = 0; rc == RC_OK && i < sr.n; i++) {
 			rc = mvcc_delete(rg->mvcc, txn, sr.items[i].key,
 					 sr.items[i].klen, ts, e);
-		if (rc == RC_OK)
+			track_write(rg, sr.items[i].key, sr.items[i].klen, ts);
+		}
+		if (rc == RC_OK) {
 			rc = mvcc_put(rg->mvcc, txn, mk, mkl, ts, val, vlen,
 				      e);
-		else if (rc == RC_CONFLICT)
+			track_write(rg, mk, mkl, ts);
+		} else if (rc == RC_CONFLICT)
 			rc = RC_OK;	/* a newer one is there */
 	}
 	mvcc_scan_result_release(&sr);
@@ -1382,6 +1904,7 @@ static void snapjob_free(struct snapjob *j)
 	if (j == NULL)
 		return;
 	free(j->data);
+	locktab_raw_free(j->locks, j->n_locks);
 	free(j);
 }
 
@@ -1486,6 +2009,19 @@ static int range_maybe_compact(struct node *n, struct range *rg,
 	j->ts = rg->applied_ts;
 	j->gen = rg->snap_gen;
 	j->desc = rg->desc;
+	{
+		int rc = locktab_export(rg->locks, NULL, rg->desc.start,
+					rg->desc.start_len, rg->desc.end,
+					rg->desc.end_len, &j->locks,
+					&j->n_locks, e);
+
+		if (rc != RC_OK) {
+			free(j);
+			rg->snap_retry_ms = now + 1000;
+			return rc;
+		}
+	}
+	track_start(rg);
 	pthread_mutex_lock(&n->mu);
 	for (pp = &n->snap_todo; *pp != NULL; pp = &(*pp)->next)
 		;
@@ -1630,6 +2166,7 @@ static int range_apply_once(struct node *n, struct range *rg, int log_bad,
 
 	rg->work = rg->desc;
 	rg->retire = 0;
+	rg->record_changed = 0;
 	splits_free(rg);
 	if ((rc = bdb_txn_begin(n->env, BDB_TXN_NOSYNC, &txn, e)) != RC_OK)
 		return rc;
@@ -1637,6 +2174,7 @@ static int range_apply_once(struct node *n, struct range *rg, int log_bad,
 		const struct raft_entry *en = &rd->committed[i];
 		struct apply_res *res = &rg->res[i];
 
+		txnops_conflicts_release(&res->tx.conflicts);
 		memset(res, 0, sizeof(*res));
 		if (en->type == RAFT_ENTRY_CONF) {
 			int op;
@@ -1718,6 +2256,7 @@ static int has_split(const struct raft_ready *rd)
 		if (rd->committed[i].type == RAFT_ENTRY_NORMAL &&
 		    rd->committed[i].len > CMD_HEADER && p[0] == CMD_VERSION &&
 		    p[CMD_HEADER] >= NODE_OP_SPLIT &&
+		    p[CMD_HEADER] <= NODE_OP_RETIRE &&
 		    p[CMD_HEADER] != NODE_OP_INCR &&
 		    p[CMD_HEADER] != NODE_OP_DESC_PUT)
 			return 1;
@@ -1744,6 +2283,8 @@ static int range_apply(struct node *n, struct range *rg, struct err *e)
 
 		if (r == NULL)
 			return err_set(e, RC_NOMEM, "out of memory");
+		memset(r + rg->res_cap, 0, (rd->n_committed - rg->res_cap) *
+		       sizeof(*r));
 		rg->res = r;
 		rg->res_cap = rd->n_committed;
 	}
@@ -1756,8 +2297,13 @@ static int range_apply(struct node *n, struct range *rg, struct err *e)
 	       ++tries < APPLY_TRIES)
 		log_debug("msg=\"apply lost a deadlock; retrying\" range=%"
 			  PRIu64 " try=%d", rg->id, tries);
-	if (rc == RC_OK && split)
+	if (rc == RC_OK && split) {
 		rg->snap_gen++;		/* builds of the wider table are void */
+		/* the span changed (a merge brings keys whose reads another
+		 * leader served): writes start above any read again */
+		tscache_free(rg->tsc);
+		rg->tsc = NULL;
+	}
 	if (rc == RC_OK && memcmp(&rg->work, &rg->desc, sizeof(rg->work)))
 		range_set_desc(n, rg, &rg->work);
 	pthread_rwlock_unlock(&rg->mvcc_lock);
@@ -1821,6 +2367,12 @@ static int range_apply(struct node *n, struct range *rg, struct err *e)
 			rg->applied_ts = ts;
 	}
 	metrics_counter_add(n->m_commits, rd->n_committed);
+	if (rg->record_changed) {
+		pthread_mutex_lock(&n->mu);
+		n->record_seq++;
+		pthread_cond_broadcast(&n->rec_cv);
+		pthread_mutex_unlock(&n->mu);
+	}
 	/* proposals: in index order, as are the entries */
 	for (size_t i = 0; i < rd->n_committed; i++) {
 		const struct raft_entry *en = &rd->committed[i];
@@ -1834,6 +2386,9 @@ static int range_apply(struct node *n, struct range *rg, struct err *e)
 			if (r->index == en->index && r->term == en->term) {
 				struct err re;
 
+				r->tx = rg->res[i].tx;
+				memset(&rg->res[i].tx.conflicts, 0,
+				       sizeof(rg->res[i].tx.conflicts));
 				if (rg->res[i].rc == RC_OK) {
 					r->result = rg->res[i].result;
 					req_complete(n, r, RC_OK, NULL);
@@ -1865,7 +2420,8 @@ static void range_reads(struct node *n, struct range *rg, uint64_t applied)
 				r->read_index = rd->reads[i].index ?
 					rd->reads[i].index : 1;
 	for (pp = &rg->reads; (r = *pp) != NULL;) {
-		if (r->read_index != 0 && r->read_index <= applied) {
+		if (r->read_index != 0 && r->read_index <= applied &&
+		    r->wait_index <= applied) {
 			*pp = r->next;
 			req_complete(n, r, RC_OK, NULL);
 		} else {
@@ -2043,9 +2599,14 @@ static void range_destroy(struct node *n, struct range *rg)
 	__atomic_store_n(&rg->initialized, 0, __ATOMIC_RELEASE);
 	mvcc_close(rg->mvcc, NULL);
 	rg->mvcc = NULL;
-	if (bdb_db_remove(n->env, NULL, rg->name, &e) != RC_OK)
+	locktab_close(rg->locks, NULL);
+	rg->locks = NULL;
+	if (bdb_db_remove(n->env, NULL, rg->name, &e) != RC_OK ||
+	    bdb_db_remove(n->env, NULL, rg->lname, &e) != RC_OK)
 		log_warn("msg=\"cannot remove a table\" range=%" PRIu64
 			 " error=\"%s\"", rg->id, e.msg);
+	tscache_free(rg->tsc);
+	rg->tsc = NULL;
 	pthread_rwlock_unlock(&rg->mvcc_lock);
 	if (raftstore_delete_range(n->rs, NULL, rg->id, &e) != RC_OK)
 		log_warn("msg=\"cannot delete raft state\" range=%" PRIu64
@@ -2171,13 +2732,20 @@ static void handle_req(struct node *n, struct req *r)
 		return;
 	}
 	if (r->kind == REQ_PROPOSE) {
-		put_be64(r->cmd + 1, hlc_now(&n->hlc));
-		rc = raft_propose(rg->raft, r->cmd, r->cmd_len, &r->index,
-				  &r->term, &e);
+		if (st.role != RAFT_LEADER) {
+			put_be64(r->cmd + 1, hlc_now(&n->hlc));
+			rc = RC_OK;
+		} else {
+			rc = prop_prepare(n, rg, r, &e);
+		}
+		if (rc == RC_OK)
+			rc = raft_propose(rg->raft, r->cmd, r->cmd_len,
+					  &r->index, &r->term, &e);
 		if (rc != RC_OK) {
 			req_complete(n, r, rc, &e);
 			return;
 		}
+		prop_latch(rg, r);
 		metrics_counter_inc(n->m_proposals);
 		r->next = NULL;
 		if (rg->props_tail != NULL)
@@ -2186,6 +2754,11 @@ static void handle_req(struct node *n, struct req *r)
 			rg->props = r;
 		rg->props_tail = r;
 	} else {
+		if (r->spans != NULL && st.role == RAFT_LEADER &&
+		    (rc = read_register(n, rg, r, &e)) != RC_OK) {
+			req_complete(n, r, rc, &e);
+			return;
+		}
 		r->ctx = ++n->read_seq;
 		rc = raft_read_index(rg->raft, r->ctx, &e);
 		if (rc != RC_OK) {
@@ -2195,6 +2768,159 @@ static void handle_req(struct node *n, struct req *r)
 		r->next = rg->reads;
 		rg->reads = r;
 	}
+}
+
+/* ---- the leader's timestamp cache and write latches (loop only) ------------ */
+
+static size_t latch_of(const void *key, size_t klen)
+{
+	const unsigned char *k = key;
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < klen; i++)
+		h = (h ^ k[i]) * 1099511628211ull;
+	return (size_t)(h % LATCH_N);
+}
+
+/*
+ * rg's timestamp cache, made when this node starts leading rg: nothing
+ * this range served before (another leader's reads) is known, so every
+ * write lands above the highest timestamp such a read could have had --
+ * any node's clock plus the offset bound, twice over.
+ */
+static struct tscache *range_tsc(struct node *n, struct range *rg)
+{
+	if (rg->tsc == NULL) {
+		uint64_t now = hlc_now(&n->hlc);
+		uint64_t low = hlc_make(hlc_physical(now) + 2 * MAX_OFFSET_MS,
+					0);
+
+		if (tscache_new(&rg->tsc, TSC_BUCKETS, TSC_SPANS, NULL) !=
+		    RC_OK)
+			return NULL;
+		tscache_reset(rg->tsc, low);
+	}
+	return rg->tsc;
+}
+
+/*
+ * Before proposing r's command: stamp it with the leader's clock, and put
+ * every write above the reads the timestamp cache remembers -- a plain
+ * write by its command timestamp, a transaction by its write timestamp.
+ * RC_CONFLICT for a 1PC that may not move (r->tx says to where).
+ */
+static int prop_prepare(struct node *n, struct range *rg, struct req *r,
+			struct err *e)
+{
+	unsigned char *p = r->cmd;
+	size_t off = CMD_HEADER, hdr_off = 0;
+	uint32_t n_ops = get_be32(p + 9);
+	uint64_t now = hlc_now(&n->hlc), need = 0;
+	struct tscache *tc = range_tsc(n, rg);
+	struct cmd_op op;
+	int txn = 0;
+
+	put_be64(p + 1, now);
+	if (tc == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < n_ops; i++) {
+		if (cmd_op_next(p, r->cmd_len, &off, &op, NULL) != RC_OK)
+			return RC_OK;	/* apply refuses it everywhere */
+		if (op.kind == NODE_OP_TXN) {
+			txn = 1;
+			hdr_off = (size_t)(op.val - p);
+			continue;
+		}
+		if (op.kind == NODE_OP_PUT || op.kind == NODE_OP_DELETE ||
+		    op.kind == NODE_OP_INCR) {
+			uint64_t t = tscache_get_key(tc, op.key, op.klen);
+
+			if (t >= need)
+				need = t + 1;
+		}
+	}
+	if (!txn) {
+		if (need > now) {
+			uint64_t out;
+
+			hlc_update(&n->hlc, need, &out, NULL);
+			put_be64(p + 1, need);
+		}
+		return RC_OK;
+	}
+	if (r->cmd_len - hdr_off >= 31) {
+		uint64_t wts = get_be64(p + hdr_off + TXNOPS_WTS_OFF);
+		int mode = p[hdr_off + 17], flags = p[hdr_off + 18];
+
+		if (need > wts) {
+			if (mode == TXNOPS_1PC && !(flags & TXNOPS_CAN_PUSH)) {
+				r->tx.retry = 1;
+				r->tx.ts = need;
+				return err_set(e, RC_CONFLICT, "retry: a read "
+					       "at a later timestamp moved the "
+					       "commit timestamp to %" PRIu64
+					       "; refresh the reads", need);
+			}
+			put_be64(p + hdr_off + TXNOPS_WTS_OFF, need);
+		}
+	}
+	return RC_OK;
+}
+
+/* After r's command was proposed at index: latch the keys it writes. */
+static void prop_latch(struct range *rg, struct req *r)
+{
+	const unsigned char *p = r->cmd;
+	size_t off = CMD_HEADER;
+	uint32_t n_ops = get_be32(p + 9);
+	struct cmd_op op;
+
+	rg->last_prop = r->index;
+	for (uint32_t i = 0; i < n_ops; i++) {
+		if (cmd_op_next(p, r->cmd_len, &off, &op, NULL) != RC_OK)
+			return;
+		if (op.kind == NODE_OP_PUT || op.kind == NODE_OP_DELETE ||
+		    op.kind == NODE_OP_INCR || op.kind == NODE_OP_RESOLVE)
+			rg->latch[latch_of(op.key, op.klen)] = r->index;
+	}
+}
+
+/*
+ * A transactional read arrives at the loop: remember it in the timestamp
+ * cache, and make it wait for the writes proposed before it on its keys
+ * (a write proposed after it is stamped above it by prop_prepare).
+ */
+static int read_register(struct node *n, struct range *rg, struct req *r,
+			 struct err *e)
+{
+	struct tscache *tc = range_tsc(n, rg);
+	struct txnops_hdr h;
+	struct txnops_span sp;
+	size_t off = 0;
+	uint64_t out;
+
+	if (tc == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
+	hlc_update(&n->hlc, r->tsc_ts, &out, NULL);
+	memset(&h, 0, sizeof(h));
+	h.n_spans = r->n_spans;
+	h.spans = r->spans;
+	h.spans_len = r->spans_len;
+	while (txnops_span_next(&h, &off, &sp)) {
+		uint64_t w;
+
+		if (sp.point) {
+			tscache_add_key(tc, sp.start, sp.slen, r->tsc_ts);
+			w = rg->latch[latch_of(sp.start, sp.slen)];
+		} else {
+			tscache_add_span(tc, sp.start, sp.slen, sp.end, sp.elen,
+					 r->tsc_ts);
+			w = rg->last_prop;
+		}
+		if (w > r->wait_index)
+			r->wait_index = w;
+	}
+	return RC_OK;
 }
 
 /* Publish each range's status for the API threads; track changes. */
@@ -2214,9 +2940,12 @@ static void publish_status(struct node *n)
 				 PRIu64 " term=%" PRIu64, rg->id, st.leader,
 				 st.term);
 		}
-		if (rg->last_role == RAFT_LEADER && st.role != RAFT_LEADER)
+		if (rg->last_role == RAFT_LEADER && st.role != RAFT_LEADER) {
 			range_fail_waiters(n, rg, RC_NOT_LEADER,
 					   "leadership lost");
+			tscache_free(rg->tsc);	/* the next term starts over */
+			rg->tsc = NULL;
+		}
 		rg->last_role = st.role;
 		rg->last_leader = st.leader;
 		memset(&s, 0, sizeof(s));
@@ -2562,6 +3291,297 @@ int node_write(struct node *n, uint64_t range_id, const struct node_op *ops,
 	return rc;
 }
 
+int node_write_txn(struct node *n, uint64_t range_id,
+		   const struct node_op *ops, size_t n_ops,
+		   struct node_txn_result *out, struct err *e)
+{
+	struct req *r;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	r = req_new(REQ_PROPOSE, range_id);
+	if (r == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
+	rc = cmd_encode(ops, n_ops, &r->cmd, &r->cmd_len, e);
+	if (rc != RC_OK) {
+		req_drop(n, r);
+		return rc;
+	}
+	pthread_mutex_lock(&n->mu);
+	r->refs++;		/* keep it to read the result */
+	pthread_mutex_unlock(&n->mu);
+	rc = req_submit_wait(n, r, e);
+	pthread_mutex_lock(&n->mu);
+	if (r->done) {
+		*out = r->tx;
+		memset(&r->tx.conflicts, 0, sizeof(r->tx.conflicts));
+	}
+	req_unref_locked(r);
+	pthread_mutex_unlock(&n->mu);
+	return rc;
+}
+
+/*
+ * The read barrier of a transactional read of spans at ts (see
+ * node_txn_get): the loop registers the read, then raft confirms it.
+ */
+static int txn_barrier(struct node *n, uint64_t range_id,
+		       const unsigned char *spans, size_t spans_len,
+		       uint32_t n_spans, uint64_t ts, struct err *e)
+{
+	struct req *r = req_new(REQ_READ, range_id);
+
+	if (r == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
+	r->spans = malloc(spans_len ? spans_len : 1);
+	if (r->spans == NULL) {
+		req_drop(n, r);
+		return err_set(e, RC_NOMEM, "out of memory");
+	}
+	if (spans_len)
+		memcpy(r->spans, spans, spans_len);
+	r->spans_len = spans_len;
+	r->n_spans = n_spans;
+	r->tsc_ts = ts;
+	return req_submit_wait(n, r, e);
+}
+
+/* ts is too old for the history this node keeps: RC_CONFLICT. */
+static int too_old(struct node *n, uint64_t ts, struct err *e)
+{
+	uint64_t h = gc_horizon(n);
+
+	/* 5 s of slack for clocks and for reads that began at the edge */
+	if (h != 0 && hlc_physical(ts) < hlc_physical(h) + 5000)
+		return err_set(e, RC_CONFLICT, "retry: the transaction's "
+			       "timestamp is older than the %" PRIu64 " s of "
+			       "history ranges keep (gc_ttl)",
+			       n->gc_ttl_ms / 1000);
+	return RC_OK;
+}
+
+/* One span in txnops encoding into a malloc'd buffer. */
+static int span_encode(int point, const void *start, size_t slen,
+		       const void *end, size_t elen, unsigned char **out,
+		       size_t *len, struct err *e)
+{
+	struct txnops_span sp = { point, start, slen, end, elen };
+	struct txnops_hdr h;
+	unsigned char *p;
+	size_t l;
+	int rc;
+
+	memset(&h, 0, sizeof(h));
+	h.wts = h.rts = 1;
+	h.mode = TXNOPS_INTENTS;
+	if ((rc = txnops_hdr_encode(&h, &sp, 1, &p, &l, e)) != RC_OK)
+		return rc;
+	/* the spans are what follows the fixed part and the anchor */
+	*len = l - 31;
+	*out = malloc(*len ? *len : 1);
+	if (*out == NULL) {
+		free(p);
+		return err_set(e, RC_NOMEM, "out of memory");
+	}
+	memcpy(*out, p + 31, *len);
+	free(p);
+	return RC_OK;
+}
+
+int node_txn_get(struct node *n, uint64_t range_id, const void *key,
+		 size_t klen, uint64_t ts, const unsigned char *txn_id,
+		 void **val, size_t *vlen, uint64_t *vts,
+		 struct txnops_conflicts *c, struct err *e)
+{
+	struct range *rg = range_find(n, range_id);
+	unsigned char *sp = NULL;
+	size_t sl = 0;
+	int rc;
+
+	if (rg == NULL)
+		return err_set(e, RC_NOT_FOUND, "no range %" PRIu64, range_id);
+	if ((rc = too_old(n, ts, e)) != RC_OK)
+		return rc;
+	if ((rc = span_encode(1, key, klen, NULL, 0, &sp, &sl, e)) != RC_OK)
+		return rc;
+	rc = txn_barrier(n, range_id, sp, sl, 1, ts, e);
+	free(sp);
+	if (rc != RC_OK)
+		return rc;
+	pthread_rwlock_rdlock(&rg->mvcc_lock);
+	if (rg->mvcc == NULL || !desc_contains(&rg->desc, key, klen))
+		rc = moved(rg, e);
+	else
+		rc = txnops_get(rg->mvcc, rg->locks, key, klen, ts, txn_id,
+				val, vlen, vts, c, e);
+	pthread_rwlock_unlock(&rg->mvcc_lock);
+	return rc;
+}
+
+int node_txn_scan(struct node *n, uint64_t range_id, const void *start,
+		  size_t slen, const void *end, size_t elen, uint64_t ts,
+		  const unsigned char *txn_id, size_t limit,
+		  struct mvcc_scan_result *res, struct txnops_conflicts *c,
+		  struct err *e)
+{
+	struct range *rg = range_find(n, range_id);
+	unsigned char *sp = NULL;
+	size_t sl = 0;
+	struct desc d;
+	int rc, clamped = 0;
+
+	memset(res, 0, sizeof(res[0]));
+	if (rg == NULL)
+		return err_set(e, RC_NOT_FOUND, "no range %" PRIu64, range_id);
+	if ((rc = too_old(n, ts, e)) != RC_OK)
+		return rc;
+	pthread_mutex_lock(&n->st_mu);
+	d = rg->desc;
+	pthread_mutex_unlock(&n->st_mu);
+	if (slen == 0 || bytes_cmp(start, slen, d.start, d.start_len) < 0) {
+		start = d.start;
+		slen = d.start_len;
+	}
+	if (!desc_contains(&d, start, slen))
+		return moved(rg, e);
+	if (d.end_len > 0 &&
+	    (elen == 0 || bytes_cmp(end, elen, d.end, d.end_len) > 0)) {
+		end = d.end;
+		elen = d.end_len;
+		clamped = 1;
+	}
+	if ((rc = span_encode(0, start, slen, end, elen, &sp, &sl, e)) !=
+	    RC_OK)
+		return rc;
+	rc = txn_barrier(n, range_id, sp, sl, 1, ts, e);
+	free(sp);
+	if (rc != RC_OK)
+		return rc;
+	pthread_rwlock_rdlock(&rg->mvcc_lock);
+	if (rg->mvcc == NULL || !desc_contains(&rg->desc, start, slen) ||
+	    (rg->desc.end_len > 0 &&
+	     bytes_cmp(end, elen, rg->desc.end, rg->desc.end_len) > 0))
+		rc = moved(rg, e);
+	else
+		rc = txnops_scan(rg->mvcc, rg->locks, start, slen, end, elen,
+				 ts, txn_id, limit, res, c, e);
+	if (rc == RC_OK && !res->more && clamped) {
+		res->resume_key = malloc(elen + 1);
+		if (res->resume_key == NULL) {
+			rc = err_set(e, RC_NOMEM, "out of memory");
+		} else {
+			memcpy(res->resume_key, end, elen);
+			((char *)res->resume_key)[elen] = '\0';
+			res->resume_klen = elen;
+			res->more = 1;
+		}
+	}
+	pthread_rwlock_unlock(&rg->mvcc_lock);
+	return rc;
+}
+
+int node_txn_refresh(struct node *n, uint64_t range_id,
+		     const unsigned char *spans, size_t spans_len,
+		     uint32_t n_spans, uint64_t from, uint64_t to,
+		     const unsigned char *txn_id, struct err *e)
+{
+	struct range *rg = range_find(n, range_id);
+	struct txnops_hdr h;
+	struct txnops_span sp;
+	size_t off = 0;
+	int rc;
+
+	if (rg == NULL)
+		return err_set(e, RC_NOT_FOUND, "no range %" PRIu64, range_id);
+	if ((rc = too_old(n, from, e)) != RC_OK)
+		return rc;
+	rc = txn_barrier(n, range_id, spans, spans_len, n_spans, to, e);
+	if (rc != RC_OK)
+		return rc;
+	memset(&h, 0, sizeof(h));
+	h.n_spans = n_spans;
+	h.spans = spans;
+	h.spans_len = spans_len;
+	pthread_rwlock_rdlock(&rg->mvcc_lock);
+	while (rc == RC_OK && txnops_span_next(&h, &off, &sp)) {
+		if (rg->mvcc == NULL ||
+		    !desc_contains(&rg->desc, sp.start, sp.slen) ||
+		    (!sp.point && (sp.elen == 0 ?
+				   rg->desc.end_len != 0 :
+				   rg->desc.end_len != 0 &&
+				   bytes_cmp(sp.end, sp.elen, rg->desc.end,
+					     rg->desc.end_len) > 0)))
+			rc = moved(rg, e);
+		else
+			rc = txnops_refresh(rg->mvcc, rg->locks, &sp, from, to,
+					    txn_id, e);
+	}
+	pthread_rwlock_unlock(&rg->mvcc_lock);
+	return rc;
+}
+
+int node_txn_record(struct node *n, uint64_t range_id, const void *anchor,
+		    size_t alen, const unsigned char *txn_id,
+		    struct locktab_record *out, uint64_t *now,
+		    struct err *e)
+{
+	struct range *rg = range_find(n, range_id);
+	int rc;
+
+	if (rg == NULL)
+		return err_set(e, RC_NOT_FOUND, "no range %" PRIu64, range_id);
+	if ((rc = node_read_barrier(n, range_id, e)) != RC_OK)
+		return rc;
+	*now = hlc_make(util_wall_ms(), 0);
+	pthread_rwlock_rdlock(&rg->mvcc_lock);
+	if (rg->locks == NULL || !desc_contains(&rg->desc, anchor, alen))
+		rc = moved(rg, e);
+	else
+		rc = locktab_record_get(rg->locks, NULL, anchor, alen, txn_id,
+					out, e);
+	pthread_rwlock_unlock(&rg->mvcc_lock);
+	return rc;
+}
+
+uint64_t node_record_seq(struct node *n)
+{
+	uint64_t s;
+
+	pthread_mutex_lock(&n->mu);
+	s = n->record_seq;
+	pthread_mutex_unlock(&n->mu);
+	return s;
+}
+
+void node_record_wait(struct node *n, uint64_t seq, unsigned ms)
+{
+	struct timespec ts;
+
+	abs_deadline(ms, &ts);
+	pthread_mutex_lock(&n->mu);
+	while (n->record_seq == seq && !n->stop)
+		if (pthread_cond_timedwait(&n->rec_cv, &n->mu, &ts) ==
+		    ETIMEDOUT)
+			break;
+	pthread_mutex_unlock(&n->mu);
+}
+
+int node_lock_counts(struct node *n, uint64_t range_id, uint64_t *intents,
+		     uint64_t *records)
+{
+	struct range *rg = range_find(n, range_id);
+	int rc = RC_NOT_FOUND;
+
+	*intents = *records = 0;
+	if (rg == NULL)
+		return rc;
+	pthread_rwlock_rdlock(&rg->mvcc_lock);
+	if (rg->locks != NULL)
+		rc = locktab_count(rg->locks, intents, records, NULL);
+	pthread_rwlock_unlock(&rg->mvcc_lock);
+	return rc;
+}
+
 int node_transfer_leader(struct node *n, uint64_t range_id, uint64_t to,
 			 struct err *e)
 {
@@ -2760,10 +3780,25 @@ int node_range_image(struct node *n, uint64_t range_id, size_t max,
 	d = rg->desc;
 	pthread_mutex_unlock(&n->st_mu);
 	pthread_rwlock_unlock(&rg->mvcc_lock);
-	if ((rc = img_begin(&b, &d, e)) == RC_OK)
+	{
+		struct locktab_raw *locks = NULL;
+		size_t n_locks = 0;
+
+		/* the range is frozen (a merge): nothing changes meanwhile */
+		pthread_rwlock_rdlock(&rg->mvcc_lock);
+		rc = rg->snap_gen != gen || rg->locks == NULL ?
+		     err_set(e, RC_CONFLICT, "range %" PRIu64 " changed; "
+			     "retry", range_id) :
+		     locktab_export(rg->locks, NULL, d.start, d.start_len,
+				    d.end, d.end_len, &locks, &n_locks, e);
+		pthread_rwlock_unlock(&rg->mvcc_lock);
+		if (rc == RC_OK)
+			rc = img_begin(&b, &d, locks, n_locks, e);
+		locktab_raw_free(locks, n_locks);
+	}
+	if (rc == RC_OK)
 		rc = img_scan(n, rg, NULL, d.start, d.start_len, d.end,
-			      d.end_len, UINT64_MAX, gen, &b, &keys, &bytes,
-			      e);
+			      d.end_len, gen, &b, &keys, &bytes, e);
 	if (rc == RC_OK && b.len > max)
 		rc = err_set(e, RC_TOO_LARGE, "range %" PRIu64 " holds %zu "
 			     "bytes, over the %zu a merge moves", range_id,
@@ -2958,9 +3993,14 @@ static int range_new(struct node *n, uint64_t id, struct range **out,
 	rg->snap_jitter = (id * UINT64_C(0x9e3779b97f4a7c15) >> 33) %
 			  (n->snapshot_entries / 4 + 1);
 	snprintf(rg->name, sizeof(rg->name), "r%" PRIu64 ".data", id);
+	snprintf(rg->lname, sizeof(rg->lname), "r%" PRIu64 ".locks", id);
 	pthread_rwlock_init(&rg->mvcc_lock, NULL);
-	if ((rc = mvcc_open(n->env, rg->name, &rg->mvcc, e)) != RC_OK) {
+	pthread_mutex_init(&rg->track_mu, NULL);
+	if ((rc = mvcc_open(n->env, rg->name, &rg->mvcc, e)) != RC_OK ||
+	    (rc = locktab_open(n->env, rg->lname, &rg->locks, e)) != RC_OK) {
+		mvcc_close(rg->mvcc, NULL);
 		pthread_rwlock_destroy(&rg->mvcc_lock);
+		pthread_mutex_destroy(&rg->track_mu);
 		free(rg);
 		return rc;
 	}
@@ -3087,12 +4127,13 @@ static int range_load(struct node *n, uint64_t id, int fresh, struct err *e)
 	if (rc == RC_OK && st.has_snapshot) {
 		/* T(applied): the image, then commands up to it */
 		struct desc d;
-		size_t off;
+		size_t off, loff;
+		uint32_t nl;
 		int hd;
 		uint64_t ts, k, b;
 
-		if (snap_check(st.snap.data, st.snap.len, &d, &hd, &off, e) !=
-		    RC_OK) {
+		if (snap_check(st.snap.data, st.snap.len, &d, &hd, &loff, &nl,
+			       &off, e) != RC_OK) {
 			rc = err_prefix(e, "stored snapshot");
 		} else {
 			snap_totals(st.snap.data, st.snap.len, off, &ts, &k,
@@ -3187,9 +4228,11 @@ int node_open(struct node **out, const struct node_opts *o, struct err *e)
 		pthread_condattr_init(&ca);
 		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 		pthread_cond_init(&n->cv, &ca);
+		pthread_cond_init(&n->rec_cv, &ca);
 		pthread_condattr_destroy(&ca);
 	}
 	pthread_cond_init(&n->snap_cv, NULL);
+	n->gc_ttl_ms = o->gc_ttl_ms ? o->gc_ttl_ms : NODE_GC_TTL_MS;
 	hlc_init(&n->hlc, 0, NULL, NULL);
 	for (size_t i = 0; i < o->n_members; i++) {
 		n->members[i].id = o->members[i].id;
@@ -3259,6 +4302,7 @@ void node_close(struct node *n)
 		n->stop = 1;
 	pthread_cond_signal(&n->cv);
 	pthread_cond_signal(&n->snap_cv);
+	pthread_cond_broadcast(&n->rec_cv);
 	pthread_mutex_unlock(&n->mu);
 	if (n->loop_started)
 		pthread_join(n->loop, NULL);
@@ -3294,9 +4338,15 @@ void node_close(struct node *n)
 				   "raftd is shutting down");
 		raft_free(rg->raft);
 		mvcc_close(rg->mvcc, NULL);
+		locktab_close(rg->locks, NULL);
 		pthread_rwlock_destroy(&rg->mvcc_lock);
 		splits_free(rg);
+		for (size_t k = 0; k < rg->res_cap; k++)
+			txnops_conflicts_release(&rg->res[k].tx.conflicts);
 		free(rg->res);
+		tscache_free(rg->tsc);
+		track_free(rg->track, rg->n_track);
+		pthread_mutex_destroy(&rg->track_mu);
 		free(rg);
 	}
 	while (n->dead != NULL) {
@@ -3319,6 +4369,7 @@ void node_close(struct node *n)
 	pthread_mutex_destroy(&n->mu);
 	pthread_mutex_destroy(&n->st_mu);
 	pthread_cond_destroy(&n->cv);
+	pthread_cond_destroy(&n->rec_cv);
 	pthread_cond_destroy(&n->snap_cv);
 	free(n);
 }

@@ -41,6 +41,8 @@
 #include "metrics.h"
 #include "mvcc.h"
 #include "raft.h"
+#include "locktab.h"
+#include "txnops.h"
 
 #define NODE_META_RANGE	1	/* range 1: descriptors, keys [0x01, 0x02) */
 #define NODE_DATA_RANGE	2	/* the first data range: keys [0x02, +inf) */
@@ -50,6 +52,7 @@
 #define NODE_WAIT_MS	5000	/* longest wait for a write or a read */
 #define NODE_REPLICAS	3	/* replicas of each range */
 #define NODE_MAX_PEERS	RAFT_MAX_NODES
+#define NODE_GC_TTL_MS	60000	/* history kept for transactional reads */
 
 struct node;
 
@@ -68,6 +71,8 @@ struct node_opts {
 	uint64_t snapshot_entries;	/* compact after this many; 0 = 10000 */
 	double split_qps;		/* hot_s counts time above this */
 	int no_bootstrap;		/* empty data: wait for replicas */
+	uint64_t gc_ttl_ms;		/* MVCC history kept for reads; 0 =
+					 * NODE_GC_TTL_MS */
 	struct metrics *reg;		/* registry for raftd_* series */
 };
 
@@ -113,7 +118,17 @@ enum node_op_kind {
 	 */
 	NODE_OP_FREEZE = 6,
 	NODE_OP_MERGE = 7,
-	NODE_OP_RETIRE = 8
+	NODE_OP_RETIRE = 8,
+	/*
+	 * Transactions (txnops.h has the payloads): TXN first in a
+	 * command, key the transaction id, val its header; the command's
+	 * PUT/DELETE ops become its intents or its one-phase commit.
+	 * RESOLVE: key an intent's key (many per command).  RECORD: key
+	 * the anchor, alone in its command.
+	 */
+	NODE_OP_TXN = 9,
+	NODE_OP_RESOLVE = 10,
+	NODE_OP_RECORD = 11
 };
 
 struct node_op {
@@ -137,6 +152,61 @@ struct node_op {
  */
 int node_write(struct node *n, uint64_t range_id, const struct node_op *ops,
 	       size_t n_ops, uint64_t *result, struct err *e);
+
+/* What a transactional command's apply said (node_write_txn). */
+struct node_txn_result {
+	uint64_t ts;		/* the writes' timestamp / record's ts */
+	int status;		/* record status after a record op (0 none) */
+	int retry;		/* RC_CONFLICT: a serialization failure */
+	int aborted;		/* RC_CONFLICT: the record is ABORTED */
+	uint64_t count;		/* intents resolved */
+	struct txnops_conflicts conflicts;	/* RC_CONFLICT: locked by */
+};
+
+/*
+ * node_write for NODE_OP_TXN / RESOLVE / RECORD commands: the same
+ * contract, plus the verdict's details in *out (release out->conflicts
+ * with txnops_conflicts_release, also after an error).  The leader raises
+ * a TXN command's write timestamp above its timestamp cache before it
+ * proposes; a 1PC without TXNOPS_CAN_PUSH that would need that is refused
+ * (RC_CONFLICT, retry, out->ts the timestamp needed) without a proposal.
+ */
+int node_write_txn(struct node *n, uint64_t range_id,
+		   const struct node_op *ops, size_t n_ops,
+		   struct node_txn_result *out, struct err *e);
+
+/*
+ * Transactional reads (leader): register the read of spans (txnops span
+ * encoding, as in a TXN header) at ts in the range's timestamp cache, then
+ * wait until every write proposed before on those keys is applied and the
+ * read is linearizable.  RC_CONFLICT ("txn_too_old") when ts is below what
+ * the range still keeps history for.
+ */
+int node_txn_get(struct node *n, uint64_t range_id, const void *key,
+		 size_t klen, uint64_t ts, const unsigned char *txn_id,
+		 void **val, size_t *vlen, uint64_t *vts,
+		 struct txnops_conflicts *c, struct err *e);
+int node_txn_scan(struct node *n, uint64_t range_id, const void *start,
+		  size_t slen, const void *end, size_t elen, uint64_t ts,
+		  const unsigned char *txn_id, size_t limit,
+		  struct mvcc_scan_result *res, struct txnops_conflicts *c,
+		  struct err *e);
+/* Refresh spans (encoded) of range_id from `from` to `to`. */
+int node_txn_refresh(struct node *n, uint64_t range_id,
+		     const unsigned char *spans, size_t spans_len,
+		     uint32_t n_spans, uint64_t from, uint64_t to,
+		     const unsigned char *txn_id, struct err *e);
+/* A transaction record (leader read); RC_NOT_FOUND when missing. */
+int node_txn_record(struct node *n, uint64_t range_id, const void *anchor,
+		    size_t alen, const unsigned char *txn_id,
+		    struct locktab_record *out, uint64_t *now,
+		    struct err *e);
+/* Records change: a counter, and a wait for it to move past seq. */
+uint64_t node_record_seq(struct node *n);
+void node_record_wait(struct node *n, uint64_t seq, unsigned ms);
+/* Intents and records of range_id (status pages). */
+int node_lock_counts(struct node *n, uint64_t range_id, uint64_t *intents,
+		     uint64_t *records);
 
 /*
  * Membership change of range_id (this node must lead it): op is
