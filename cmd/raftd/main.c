@@ -62,6 +62,8 @@ static const char usage_text[] =
 "      --dead-node-timeout DUR\n"
 "                             re-create elsewhere the replicas of a node\n"
 "                             down this long (default 5m)\n"
+"      --gc-ttl DUR           MVCC history kept for transactions reading\n"
+"                             in the past (default 60s; older ones retry)\n"
 "      --log-level LEVEL      debug, info, warn or error (default info)\n"
 "      --ready-fd FD          once serving, write \"ready ADDR\" to FD and\n"
 "                             close it\n"
@@ -77,7 +79,7 @@ static const char usage_text[] =
 static const char *const raftd_keys[] = {
 	"heartbeat", "election_timeout", "snapshot_entries", "log_level",
 	"split_bytes", "split_qps", "split_qps_duration", "auto_split",
-	"dead_node_timeout", NULL
+	"dead_node_timeout", "gc_ttl", NULL
 };
 
 /* Keys of [node.N]: its address and data dir (and an optional listen). */
@@ -100,7 +102,7 @@ static const struct cfg_schema raftd_schema[] = {
 enum {
 	F_HEARTBEAT, F_ELECTION, F_SNAPSHOT, F_LOG_LEVEL,
 	F_SPLIT_BYTES, F_SPLIT_QPS, F_SPLIT_QPS_DUR, F_AUTO_SPLIT, F_DEAD,
-	F_LISTEN, F_DATA, F__COUNT
+	F_GC_TTL, F_LISTEN, F_DATA, F__COUNT
 };
 
 struct raftd_opts {
@@ -126,6 +128,7 @@ struct raftd_settings {
 	int64_t split_qps_ms;
 	int auto_split;
 	int64_t dead_ms;
+	int64_t gc_ttl_ms;
 	struct node_member members[NODE_MAX_PEERS];
 	size_t n_members;
 };
@@ -148,6 +151,7 @@ static int parse_args(struct raftd_opts *o, int argc, char **argv)
 		{ "split-qps-duration", required_argument, NULL, 9 },
 		{ "auto-split", required_argument, NULL, 10 },
 		{ "dead-node-timeout", required_argument, NULL, 11 },
+		{ "gc-ttl", required_argument, NULL, 12 },
 		{ "ready-fd", required_argument, NULL, 6 },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -189,6 +193,7 @@ static int parse_args(struct raftd_opts *o, int argc, char **argv)
 		case 9: o->flag_vals[F_SPLIT_QPS_DUR] = optarg; break;
 		case 10: o->flag_vals[F_AUTO_SPLIT] = optarg; break;
 		case 11: o->flag_vals[F_DEAD] = optarg; break;
+		case 12: o->flag_vals[F_GC_TTL] = optarg; break;
 		case 6:
 			if (cli_ready_fd(PROG, optarg, &o->ready_fd) != 0)
 				return EXIT_USAGE;
@@ -218,7 +223,7 @@ static int load_config(struct raftd_opts *o, struct raftd_settings *s,
 	static const char *const names[F__COUNT] = {
 		"heartbeat", "election_timeout", "snapshot_entries",
 		"log_level", "split_bytes", "split_qps", "split_qps_duration",
-		"auto_split", "dead_node_timeout", "listen", "data"
+		"auto_split", "dead_node_timeout", "gc_ttl", "listen", "data"
 	};
 	int rc;
 
@@ -349,6 +354,11 @@ static int read_settings(struct raftd_opts *o, struct raftd_settings *s,
 				 INT32_MAX, &s->dead_ms, e);
 	if (rc != RC_OK && rc != RC_NOT_FOUND)
 		return rc;
+	s->gc_ttl_ms = NODE_GC_TTL_MS;
+	rc = cfg_get_duration_ms(cfg, "raftd", "gc_ttl", 10000, INT32_MAX,
+				 &s->gc_ttl_ms, e);
+	if (rc != RC_OK && rc != RC_NOT_FOUND)
+		return rc;
 	s->auto_split = 1;
 	rc = cfg_get_bool(cfg, "raftd", "auto_split", &s->auto_split, e);
 	if (rc != RC_OK && rc != RC_NOT_FOUND)
@@ -387,6 +397,7 @@ static int run(struct raftd_opts *o, const struct raftd_settings *s,
 	no.snapshot_entries = (uint64_t)s->snapshot_entries;
 	no.split_qps = (double)s->split_qps;
 	no.no_bootstrap = o->join != NULL;
+	no.gc_ttl_ms = (uint64_t)s->gc_ttl_ms;
 	no.reg = reg;
 	if ((rc = node_open(&node, &no, e)) != RC_OK)
 		goto out;
