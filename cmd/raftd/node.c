@@ -15,19 +15,24 @@
  *
  * Snapshot data (a range's state machine image at the snapshot index):
  *
- *	"rdbsnap1" (8 bytes) | n * ( BE32 klen | key | BE32 vlen | value |
- *	                             BE64 ts )
+ *	"rdbsnap3" (8 bytes) | BE32 dlen | descriptor (JSON) |
+ *	BE32 n_locks | n_locks * ( BE32 klen | stored key | BE32 vlen |
+ *	                           stored value )    (locktab_export) |
+ *	n * ( BE32 klen | key | u8 tombstone | BE32 vlen | value | BE64 ts )
  *
- * i.e. every key's newest visible version at the snapshot index I: an
- * mvcc_scan (paged) at T(I), the timestamp of the last command applied at
- * or before I.  It is built off the loop by the snapshot thread while the
- * loop goes on applying (commands after I carry timestamps above T(I), so
- * they are invisible to that scan); the loop then compacts the log to I
- * and persists the snapshot, unless the range installed a leader's
- * snapshot meanwhile.  Older versions and tombstones are not kept: the KV
- * API reads only at the latest timestamp, so an image of the visible state
- * is the whole state it can observe.  Installing one replaces the range's
- * MVCC table (file removed and recreated) and sets the applied index in one
+ * i.e. the lock table (intents and transaction records) and every MVCC
+ * version reads above the GC horizon can see (mvcc_scan_versions: newer
+ * than now - gc_ttl, plus each key's newest one below).  The lock entries
+ * are exported by the loop at the snapshot index I; the versions are read
+ * by the snapshot thread while the loop goes on applying.  The loop
+ * records every version it writes meanwhile (track_write) and the thread
+ * drops those from the image at the end (track_filter): every apply adds
+ * new (key, ts) versions and never rewrites one, so the image is exactly
+ * the state at I -- which replaying the log after I requires (a replayed
+ * command must not see its own effects).  The loop then compacts the log
+ * to I and persists the snapshot, unless the range installed a leader's
+ * snapshot or split meanwhile (snap_gen).  Installing one replaces both
+ * tables (files removed and recreated) and sets the applied index in one
  * transaction; a crash half way is redone at start-up from the stored
  * snapshot (applied < snapshot index).
  *
