@@ -120,6 +120,7 @@ struct req {
 	int rc;
 	uint64_t result;	/* REQ_PROPOSE: the entry's INCR result */
 	struct node_txn_result tx;	/* REQ_PROPOSE: a txn command's */
+	int ambiguous;		/* REQ_PROPOSE failed after proposing */
 	/* REQ_READ of a transaction: spans (txnops encoding) read at tsc_ts
 	 * go into the timestamp cache; wait_index: the last write proposed
 	 * on them before */
@@ -477,8 +478,15 @@ static void range_fail_waiters(struct node *n, struct range *rg, int rc,
 
 	for (r = rg->props; r != NULL; r = next) {
 		next = r->next;
-		req_fail(n, r, rc, "%s (range %" PRIu64 "); the write may or "
-			 "may not take effect", why, rg->id);
+		/*
+		 * Proposed: it may still commit.  Never RC_NOT_LEADER (which
+		 * the API turns into a redirect, and a client into a second
+		 * attempt): the outcome is unknown.
+		 */
+		r->ambiguous = 1;
+		req_fail(n, r, rc == RC_NOT_LEADER ? RC_UNAVAILABLE : rc,
+			 "%s (range %" PRIu64 "); the write may or may not "
+			 "take effect", why, rg->id);
 	}
 	rg->props = rg->props_tail = NULL;
 	for (r = rg->reads; r != NULL; r = next) {
@@ -2546,6 +2554,7 @@ static int ready_all(struct node *n, int bootstrap, struct err *e)
 				rg->props = r->next;
 				if (rg->props == NULL)
 					rg->props_tail = NULL;
+				r->ambiguous = 1;
 				req_fail(n, r, RC_UNAVAILABLE,
 					 "replaced by a snapshot; the write "
 					 "may or may not have taken effect");
@@ -3321,6 +3330,7 @@ int node_write_txn(struct node *n, uint64_t range_id,
 		*out = r->tx;
 		memset(&r->tx.conflicts, 0, sizeof(r->tx.conflicts));
 	}
+	out->ambiguous = rc == RC_TIMEOUT || (r->done && r->ambiguous);
 	req_unref_locked(r);
 	pthread_mutex_unlock(&n->mu);
 	return rc;

@@ -160,6 +160,7 @@ struct node_txn_result {
 	int retry;		/* RC_CONFLICT: a serialization failure */
 	int aborted;		/* RC_CONFLICT: the record is ABORTED */
 	uint64_t count;		/* intents resolved */
+	int ambiguous;		/* failed, but may still take effect */
 	struct txnops_conflicts conflicts;	/* RC_CONFLICT: locked by */
 };
 

@@ -222,6 +222,15 @@ static void answer_err(struct txnapi *t, const struct http_req *req,
 			return;
 		}
 	}
+	if (r != NULL && r->ambiguous) {
+		/* never a redirect: a second attempt could apply it twice */
+		json_t *j = json_pack("{s:{s:s, s:s, s:b}}", "error", "code",
+				      rc_name(e->code), "message", e->msg,
+				      "ambiguous", 1);
+
+		http_resp_json(resp, rc_http_status(e->code), j);
+		return;
+	}
 	raftd_api_node_error(t->api, req, resp, e, range_id);
 }
 

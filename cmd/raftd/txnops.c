@@ -388,6 +388,7 @@ int txnops_apply_txn(struct mvcc *m, struct locktab *lt, struct bdb_txn *txn,
 	uint64_t ts = h->wts, latest;
 	int rc, found;
 
+	memset(&rec, 0, sizeof(rec));
 	/* the record first: an aborted transaction lays no intents */
 	if (h->mode == TXNOPS_INTENTS && (h->flags & TXNOPS_RECORD)) {
 		rc = locktab_record_get(lt, txn, h->anchor, h->alen, id, &rec,
@@ -408,19 +409,9 @@ int txnops_apply_txn(struct mvcc *m, struct locktab *lt, struct bdb_txn *txn,
 		}
 		if (rc != RC_OK && rc != RC_NOT_FOUND)
 			return rc;
-		if (do_it) {
-			if (rc == RC_NOT_FOUND) {
-				memset(&rec, 0, sizeof(rec));
-				rec.created = now;
-			}
-			rec.status = LOCKTAB_PENDING;
-			rec.ts = h->wts;
-			rec.hb = now;
-			rec.timeout_ms = h->timeout_ms;
-			rc = locktab_record_put(lt, txn, h->anchor, h->alen,
-						id, &rec, e);
-			if (rc != RC_OK)
-				return rc;
+		if (rc == RC_NOT_FOUND) {
+			memset(&rec, 0, sizeof(rec));
+			rec.created = now;
 		}
 	}
 	/* the timestamp every write gets: above every committed version */
@@ -455,6 +446,16 @@ int txnops_apply_txn(struct mvcc *m, struct locktab *lt, struct bdb_txn *txn,
 	}
 	if (!do_it)
 		return RC_OK;
+	if (h->mode == TXNOPS_INTENTS && (h->flags & TXNOPS_RECORD)) {
+		rec.status = LOCKTAB_PENDING;
+		rec.ts = ts;
+		rec.hb = now;
+		rec.timeout_ms = h->timeout_ms;
+		rc = locktab_record_put(lt, txn, h->anchor, h->alen, id, &rec,
+					e);
+		if (rc != RC_OK)
+			return rc;
+	}
 	for (size_t i = 0; i < n_w; i++) {
 		if (h->mode == TXNOPS_1PC) {
 			rc = w[i].val != NULL ?
@@ -516,7 +517,8 @@ int txnops_apply_resolve(struct mvcc *m, struct locktab *lt,
 	int rc, status;
 
 	if (vlen != TXNOPS_RESOLVE_LEN || (v[16] != LOCKTAB_COMMITTED &&
-					   v[16] != LOCKTAB_ABORTED))
+					   v[16] != LOCKTAB_ABORTED) ||
+	    (v[16] == LOCKTAB_COMMITTED && get_be64(v + 17) == 0))
 		return err_set(e, RC_CORRUPT, "malformed resolve operation");
 	if (!do_it)
 		return RC_OK;
@@ -532,7 +534,7 @@ int txnops_apply_resolve(struct mvcc *m, struct locktab *lt,
 		return RC_OK;	/* another transaction's: not ours to touch */
 	}
 	rc = RC_OK;
-	if (status == LOCKTAB_COMMITTED && cts != 0)
+	if (status == LOCKTAB_COMMITTED)
 		rc = it.tombstone ? mvcc_delete(m, txn, key, klen, cts, e) :
 		     mvcc_put(m, txn, key, klen, cts, it.val, it.vlen, e);
 	locktab_intent_release(&it);
@@ -672,8 +674,10 @@ int txnops_scan(struct mvcc *m, struct locktab *lt, const void *start,
 	int rc;
 
 	memset(&l, 0, sizeof(l));
-	rc = locktab_intent_scan(lt, NULL, start, slen, end, elen,
-				 TXNOPS_MAX_CONFLICTS * 10, &l, e);
+	/* every intent of the span: a few thousand at most (they live
+	 * only while transactions commit); a limit would let a conflicting
+	 * one hide behind harmless ones */
+	rc = locktab_intent_scan(lt, NULL, start, slen, end, elen, 0, &l, e);
 	if (rc != RC_OK) {
 		locktab_intents_release(&l);
 		return rc;

@@ -576,7 +576,7 @@ static const char *const cluster_keys[] = { "name", "secret", NULL };
 static const char *const node_keys[] = { "address", "data", NULL };
 static const char *const raftd_keys[] = { "heartbeat", "election_timeout",
 	"split_bytes", "split_qps", "split_qps_duration", "auto_split",
-	"dead_node_timeout", NULL };
+	"dead_node_timeout", "gc_ttl", NULL };
 static const struct cfg_schema schema[] = {
 	{ "cluster", cluster_keys },
 	{ "tsod", tsod_keys },
