@@ -743,6 +743,18 @@ static void handle_status(const struct http_req *req, struct http_resp *resp,
 		    desc_bytes_set(r, "start", d.start, d.start_len) != 0 ||
 		    desc_bytes_set(r, "end", d.end, d.end_len) != 0)
 			goto nomem;
+		{
+			uint64_t ni = 0, nrec = 0;
+
+			/* transactions in flight: intents and records */
+			if (node_lock_counts(a->node, st.range_id, &ni, &nrec) ==
+			    RC_OK) {
+				json_object_set_new(r, "intents",
+					json_integer((json_int_t)ni));
+				json_object_set_new(r, "records",
+					json_integer((json_int_t)nrec));
+			}
+		}
 		if (st.role != RAFT_LEADER)
 			continue;
 		prog = json_object();
