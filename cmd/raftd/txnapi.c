@@ -110,16 +110,24 @@ static int get_ts(const json_t *o, const char *name, uint64_t *ts,
 				       "(a timestamp)", name);
 		return RC_OK;
 	}
-	if (json_is_integer(v) && json_integer_value(v) > 0) {
+	if (json_is_integer(v) && json_integer_value(v) > 0)
 		*ts = (uint64_t)json_integer_value(v);
-		return RC_OK;
-	}
-	if (json_is_string(v) &&
-	    util_parse_u64(json_string_value(v), 1, UINT64_MAX, ts, name,
-			   NULL) == RC_OK)
-		return RC_OK;
-	return err_set(e, RC_BAD_INPUT, "field '%s' must be a positive "
-		       "timestamp (a decimal string)", name);
+	else if (!json_is_string(v) ||
+		 util_parse_u64(json_string_value(v), 1, UINT64_MAX, ts, name,
+				NULL) != RC_OK)
+		return err_set(e, RC_BAD_INPUT, "field '%s' must be a positive "
+			       "timestamp (a decimal string)", name);
+	/*
+	 * A timestamp far ahead of this node's clock would drag its HLC
+	 * (and every later write) into the future: refuse it.
+	 */
+	if (hlc_physical(*ts) > util_wall_ms() + TXNAPI_MAX_AHEAD_MS)
+		return err_set(e, RC_CLOCK_SKEW, "field '%s': timestamp is %"
+			       PRIu64 " ms ahead of this node's clock (more "
+			       "than %d ms)", name,
+			       hlc_physical(*ts) - util_wall_ms(),
+			       TXNAPI_MAX_AHEAD_MS);
+	return RC_OK;
 }
 
 static json_t *ts_json(uint64_t ts)

@@ -30,6 +30,9 @@ struct txnapi;
 #define TXNAPI_MAX_BODY		((size_t)16 << 20)
 #define TXNAPI_PUSH_WAIT_MS	2000	/* longest wait of one push */
 #define TXNAPI_WAITER_TTL_MS	2000	/* a waiter not seen again is gone */
+#define TXNAPI_MAX_AHEAD_MS	10000	/* timestamps this far ahead of the
+					 * node's clock are refused (tsod may
+					 * lead by its 3 s window) */
 #define TXNAPI_MISSING_TIMEOUT_MS 3000	/* a record never written: abortable
 					 * this long after its intent's ts */
 
