@@ -623,6 +623,7 @@ static void prop_latch(struct range *rg, struct req *r);
 static int read_register(struct node *n, struct range *rg, struct req *r,
 			 struct err *e);
 static int moved(struct range *rg, struct err *e);
+static struct tscache *range_tsc(struct node *n, struct range *rg);
 static int desc_put_apply(struct range *rg, struct bdb_txn *txn,
 			  uint64_t ts, const unsigned char *val, size_t vlen,
 			  struct apply_res *res, struct err *e);
@@ -794,6 +795,19 @@ static int txn_cmd_apply(struct range *rg, struct bdb_txn *txn,
 	if (h.mode == TXNOPS_INTENTS && (h.flags & TXNOPS_RECORD) &&
 	    !desc_contains(&rg->work, h.anchor, h.alen))
 		goto moved;
+	/* a one-phase commit validates reads of this range only */
+	if (h.mode == TXNOPS_1PC) {
+		struct txnops_span sp;
+		size_t so = 0;
+
+		while (txnops_span_next(&h, &so, &sp))
+			if (!desc_contains(&rg->work, sp.start, sp.slen) ||
+			    (!sp.point && rg->work.end_len > 0 &&
+			     (sp.elen == 0 ||
+			      bytes_cmp(sp.end, sp.elen, rg->work.end,
+					rg->work.end_len) > 0)))
+				goto moved;
+	}
 	memset(&tr, 0, sizeof(tr));
 	tr.wrote = track_write;
 	tr.wrote_arg = rg;
@@ -2960,6 +2974,8 @@ static void publish_status(struct node *n)
 			tscache_free(rg->tsc);	/* the next term starts over */
 			rg->tsc = NULL;
 		}
+		if (st.role == RAFT_LEADER && rg->last_role != RAFT_LEADER)
+			(void)range_tsc(n, rg);	/* its low water starts now */
 		rg->last_role = st.role;
 		rg->last_leader = st.leader;
 		memset(&s, 0, sizeof(s));

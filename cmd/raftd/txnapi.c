@@ -152,6 +152,13 @@ static int get_key(const json_t *o, const char *name, void **k, size_t *kl,
 				       name);
 		return RC_OK;
 	}
+	if (rc == RC_OK && *kl > 0 && ((unsigned char *)*k)[0] < 0x02) {
+		free(*k);
+		*k = NULL;
+		return err_set(e, RC_BAD_INPUT, "field '%s': keys starting with "
+			       "byte 0x01 or 0x00 are reserved for range "
+			       "metadata", name);
+	}
 	if (rc == RC_OK && *kl > MVCC_KEY_MAX) {
 		free(*k);
 		*k = NULL;
