@@ -404,7 +404,7 @@ int shard_meta_locate(struct node *n, const void *key, size_t klen,
 		       strlen(DESC_META_END), 1, &res, e);
 	free(seek);
 	if (rc == RC_OK && res.n == 0)
-		rc = err_set(e, RC_NOT_FOUND, "meta has no range for the key "
+		rc = err_set(e, RC_UNAVAILABLE, "meta has no range for the key "
 			     "yet; retry");
 	if (rc == RC_OK)
 		rc = desc_decode(res.items[0].val, res.items[0].vlen, d, e);

@@ -36,7 +36,7 @@
 #include "util.h"
 
 #define TXN_KEY_MAX		(64u * 1024)	/* = MVCC_KEY_MAX */
-#define TXN_VALUE_MAX		(64u << 20)	/* = MVCC_VALUE_MAX */
+#define TXN_VALUE_MAX		(1u << 20)	/* = raftd's PUT /kv limit */
 #define TXN_KEY_FIRST		0x02	/* user keys start here; below: meta */
 #define TXN_MAX_ROUNDS		64	/* sends of one request (locks...) */
 #define TXN_PLAN_ROUNDS		4	/* re-plans after ranges moved */

@@ -12,7 +12,7 @@ bats_load_library bats-assert
 
 : "${RANGEDB_BUILDDIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
 : "${RANGEDB_SRCDIR:=$(cd "$BATS_TEST_DIRNAME/.." && pwd)}"
-PATH="$RANGEDB_BUILDDIR/cmd/tsod:$RANGEDB_BUILDDIR/cmd/raftd:$RANGEDB_BUILDDIR/cmd/chaos:$RANGEDB_BUILDDIR/cmd/rangectl:$RANGEDB_BUILDDIR/cmd/splitter:$RANGEDB_BUILDDIR/t/raftsim:$PATH"
+PATH="$RANGEDB_BUILDDIR/cmd/tsod:$RANGEDB_BUILDDIR/cmd/raftd:$RANGEDB_BUILDDIR/cmd/chaos:$RANGEDB_BUILDDIR/cmd/rangectl:$RANGEDB_BUILDDIR/cmd/splitter:$RANGEDB_BUILDDIR/cmd/txcoord:$RANGEDB_BUILDDIR/t/raftsim:$PATH"
 export PATH RANGEDB_BUILDDIR RANGEDB_SRCDIR
 unset RANGEDB_CONFIG
 
@@ -108,21 +108,29 @@ json_int() {
 
 # ---- local clusters (contrib/local-cluster) --------------------------------
 #
-# cluster_start DIR [ARGS...] starts tsod + raftd nodes with
-# contrib/local-cluster and records DIR; clusters_stop_all (call it from
-# teardown) stops every recorded cluster by the PIDs in DIR/*.pid, after
-# SIGCONT (a test may have SIGSTOPped a node), whatever happened.
+# cluster_start DIR [ARGS...] starts tsod + raftd nodes (+ txcoords, when
+# ARGS say --txcoords N) with contrib/local-cluster and records DIR;
+# clusters_stop_all (call it from teardown) stops every recorded cluster by
+# the PIDs in DIR/*.pid, after SIGCONT (a test may have SIGSTOPped a node),
+# whatever happened.  A new cluster gets no txcoord unless ARGS ask for
+# some (local-cluster's default is 1): the tests of the KV layer neither
+# need nor wait for one.  Starting an existing DIR again starts what its
+# config lists.
 
 RDB_CLUSTER_LIST="${BATS_FILE_TMPDIR:-/tmp}/cluster-dirs"
 LOCAL_CLUSTER="$RANGEDB_SRCDIR/contrib/local-cluster"
 
 cluster_start() {
-	local dir=$1
+	local dir=$1 a tx=(--txcoords 0)
 	shift
 	mkdir -p "$dir"
 	grep -qxF "$dir" "$RDB_CLUSTER_LIST" 2>/dev/null ||
 		echo "$dir" >>"$RDB_CLUSTER_LIST"
-	"$LOCAL_CLUSTER" start "$dir" --bin "$RANGEDB_BUILDDIR" "$@" \
+	for a in "$@"; do
+		[ "$a" != --txcoords ] || tx=()
+	done
+	[ ! -f "$dir/rangedb.conf" ] || tx=()
+	"$LOCAL_CLUSTER" start "$dir" --bin "$RANGEDB_BUILDDIR" "${tx[@]}" "$@" \
 		>"$dir/start.out" 2>&1 3>&- || {
 		echo "# local-cluster start $dir failed:" >&3
 		sed 's/^/#   /' "$dir/start.out" >&3
@@ -165,6 +173,51 @@ node_addr() {
 # node_ids DIR: every node id of the cluster.
 node_ids() {
 	sed -n 's/^\[node\.\([0-9]*\)\]$/\1/p' "$1/rangedb.conf"
+}
+
+# txcoord_addrs DIR: the address of every txcoord of the cluster ([cluster]
+# txcoords, comma-separated), one a line.
+txcoord_addrs() {
+	sed -n '/^\[cluster\]/,/^\[/s/^txcoords = //p' "$1/rangedb.conf" |
+		tr ',' '\n' | grep . || true
+}
+
+# txcoord_addr DIR [N]: the address of txcoordN (default 1); fails when the
+# cluster has no such txcoord.
+txcoord_addr() {
+	local a
+	a=$(txcoord_addrs "$1" | sed -n "${2:-1}p")
+	[ -n "$a" ] || {
+		echo "no txcoord${2:-1} in $1/rangedb.conf" >&2
+		return 1
+	}
+	echo "$a"
+}
+
+# txcoord_count DIR: how many txcoords the cluster has.
+txcoord_count() {
+	txcoord_addrs "$1" | grep -c . || true
+}
+
+# cluster_proc_pid DIR NAME: the PID local-cluster recorded for NAME (tsod,
+# nodeI, txcoordI); fails when there is none.
+cluster_proc_pid() {
+	local pid
+	pid=$(cat "$1/$2.pid" 2>/dev/null) && [[ $pid =~ ^[0-9]+$ ]] || return 1
+	echo "$pid"
+}
+
+# cluster_restart DIR NAME...: start the named processes of the cluster in
+# DIR again from DIR/NAME.cmd (local-cluster restart), with their PIDs in
+# DIR/NAME.pid so that clusters_stop_all stops them.
+cluster_restart() {
+	local dir=$1
+	shift
+	"$LOCAL_CLUSTER" restart "$dir" "$@" >"$dir/restart.out" 2>&1 3>&- || {
+		echo "# local-cluster restart $dir $* failed:" >&3
+		sed 's/^/#   /' "$dir/restart.out" >&3
+		return 1
+	}
 }
 
 # range_field JSON RANGE FIELD: FIELD ("role", "leader", "applied", ...)
