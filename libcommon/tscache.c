@@ -32,6 +32,7 @@ struct tscache_span {
 
 struct tscache {
 	uint64_t *bucket;
+	uint64_t *owner;	/* who read at bucket[i] (0: none/several) */
 	size_t mask;		/* buckets - 1 */
 	struct tscache_span *span;
 	size_t nspan, maxspan;
@@ -152,8 +153,10 @@ int tscache_new(struct tscache **out, size_t buckets, size_t max_spans,
 		return err_set(e, RC_NOMEM, "cannot make a timestamp cache: "
 			       "out of memory");
 	c->bucket = calloc(n, sizeof(*c->bucket));
+	c->owner = calloc(n, sizeof(*c->owner));
 	c->span = calloc(max_spans ? max_spans : 1, sizeof(*c->span));
-	if (c->bucket == NULL || c->span == NULL) {
+	if (c->bucket == NULL || c->owner == NULL || c->span == NULL) {
+		free(c->owner);
 		free(c->bucket);
 		free(c->span);
 		free(c);
@@ -183,12 +186,14 @@ void tscache_free(struct tscache *c)
 	tsc_spans_clear(c);
 	free(c->span);
 	free(c->bucket);
+	free(c->owner);
 	free(c);
 }
 
 void tscache_reset(struct tscache *c, uint64_t low_water)
 {
 	memset(c->bucket, 0, (c->mask + 1) * sizeof(*c->bucket));
+	memset(c->owner, 0, (c->mask + 1) * sizeof(*c->owner));
 	tsc_spans_clear(c);
 	c->key_max = 0;
 	c->low = low_water;
@@ -210,7 +215,13 @@ static uint64_t tsc_top(const struct tscache *c)
 void tscache_add_key(struct tscache *c, const void *key, size_t klen,
 		     uint64_t ts)
 {
-	uint64_t *b;
+	tscache_add_key_owner(c, key, klen, ts, 0);
+}
+
+void tscache_add_key_owner(struct tscache *c, const void *key, size_t klen,
+			   uint64_t ts, uint64_t owner)
+{
+	size_t i;
 
 	if (ts <= c->low)
 		return;
@@ -218,11 +229,40 @@ void tscache_add_key(struct tscache *c, const void *key, size_t klen,
 		tsc_raise_low(c, ts);
 		return;
 	}
-	b = &c->bucket[tsc_hash(key, klen) & c->mask];
-	if (ts > *b)
-		*b = ts;
+	i = tsc_hash(key, klen) & c->mask;
+	if (ts > c->bucket[i]) {
+		c->bucket[i] = ts;
+		c->owner[i] = owner;
+	} else if (ts == c->bucket[i] && c->owner[i] != owner) {
+		c->owner[i] = 0;	/* several readers at that ts */
+	}
 	if (ts > c->key_max)
 		c->key_max = ts;
+}
+
+uint64_t tscache_get_key_owner(const struct tscache *c, const void *key,
+			       size_t klen, uint64_t owner, int *own)
+{
+	uint64_t r = tscache_get_key(c, key, klen);
+	size_t i;
+
+	*own = 0;
+	if (owner == 0 || (key == NULL && klen != 0))
+		return r;
+	i = tsc_hash(key, klen) & c->mask;
+	/* the answer is that bucket's, above the low water and every span
+	 * (get_key takes the bucket unless something else is higher) */
+	if (c->bucket[i] == r && r > c->low && c->owner[i] == owner) {
+		int span_above = 0;
+
+		if (c->span_max >= r)
+			for (size_t k = 0; k < c->nspan; k++)
+				if (c->span[k].ts >= r &&
+				    tsc_contains(&c->span[k], key, klen))
+					span_above = 1;
+		*own = !span_above;
+	}
+	return r;
 }
 
 uint64_t tscache_get_key(const struct tscache *c, const void *key,

@@ -69,6 +69,22 @@ void tscache_add_key(struct tscache *c, const void *key, size_t klen,
 void tscache_add_span(struct tscache *c, const void *start, size_t slen,
 		      const void *end, size_t elen, uint64_t ts);
 
+/*
+ * tscache_add_key, remembering who read: owner is a nonzero tag of the
+ * reading transaction (0: anonymous).  Readers at the same ts under
+ * different tags leave the bucket anonymous.
+ */
+void tscache_add_key_owner(struct tscache *c, const void *key, size_t klen,
+			   uint64_t ts, uint64_t owner);
+
+/*
+ * tscache_get_key, and *own 1 when that answer is a read by owner alone
+ * (its bucket's, above the low water and every span): a transaction may
+ * then write at that ts -- the read it would be pushed above is its own.
+ */
+uint64_t tscache_get_key_owner(const struct tscache *c, const void *key,
+			       size_t klen, uint64_t owner, int *own);
+
 /* The highest read ts of key (an upper bound, see above). */
 uint64_t tscache_get_key(const struct tscache *c, const void *key,
 			 size_t klen);

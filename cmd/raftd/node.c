@@ -128,6 +128,7 @@ struct req {
 	size_t spans_len;
 	uint32_t n_spans;
 	uint64_t tsc_ts;
+	uint64_t owner;		/* the reading transaction's tag */
 	uint64_t wait_index;
 	struct err err;
 	int refs;
@@ -2800,6 +2801,14 @@ static void handle_req(struct node *n, struct req *r)
 
 /* ---- the leader's timestamp cache and write latches (loop only) ------------ */
 
+/* A transaction's tag in the timestamp cache (never 0). */
+static uint64_t owner_of(const unsigned char *id)
+{
+	uint64_t t = id != NULL ? get_be64(id) : 0;
+
+	return t != 0 ? t : 1;
+}
+
 static size_t latch_of(const void *key, size_t klen)
 {
 	const unsigned char *k = key;
@@ -2841,11 +2850,12 @@ static int prop_prepare(struct node *n, struct range *rg, struct req *r,
 			struct err *e)
 {
 	unsigned char *p = r->cmd;
-	size_t off = CMD_HEADER, hdr_off = 0;
+	size_t off = CMD_HEADER, hdr_off = 0, hdr_len = 0;
 	uint32_t n_ops = get_be32(p + 9);
 	uint64_t now = hlc_now(&n->hlc), need = 0;
 	struct tscache *tc = range_tsc(n, rg);
 	struct cmd_op op;
+	uint64_t owner = 0;
 	int txn = 0;
 
 	put_be64(p + 1, now);
@@ -2857,14 +2867,20 @@ static int prop_prepare(struct node *n, struct range *rg, struct req *r,
 		if (op.kind == NODE_OP_TXN) {
 			txn = 1;
 			hdr_off = (size_t)(op.val - p);
+			hdr_len = op.vlen;
+			if (op.klen == TXNOPS_ID_LEN)
+				owner = owner_of(op.key);
 			continue;
 		}
 		if (op.kind == NODE_OP_PUT || op.kind == NODE_OP_DELETE ||
 		    op.kind == NODE_OP_INCR) {
-			uint64_t t = tscache_get_key(tc, op.key, op.klen);
+			int own = 0;
+			uint64_t t = tscache_get_key_owner(tc, op.key, op.klen,
+							   owner, &own);
 
-			if (t >= need)
-				need = t + 1;
+			/* above others' reads; at its own read it may write */
+			if (t + (own ? 0 : 1) > need)
+				need = t + (own ? 0 : 1);
 		}
 	}
 	if (!txn) {
@@ -2876,7 +2892,7 @@ static int prop_prepare(struct node *n, struct range *rg, struct req *r,
 		}
 		return RC_OK;
 	}
-	if (r->cmd_len - hdr_off >= 31) {
+	if (hdr_len >= 31) {
 		uint64_t wts = get_be64(p + hdr_off + TXNOPS_WTS_OFF);
 		int mode = p[hdr_off + 17], flags = p[hdr_off + 18];
 
@@ -2890,6 +2906,30 @@ static int prop_prepare(struct node *n, struct range *rg, struct req *r,
 					       "; refresh the reads", need);
 			}
 			put_be64(p + hdr_off + TXNOPS_WTS_OFF, need);
+		}
+		/*
+		 * A one-phase commit validates its reads up to its write
+		 * timestamp when it applies: from now on no other write may
+		 * land at or below that on what it read (as a refresh does).
+		 */
+		if (mode == TXNOPS_1PC) {
+			struct txnops_hdr h;
+
+			if (txnops_hdr_decode(p + hdr_off, hdr_len, &h,
+					      NULL) == RC_OK) {
+				struct txnops_span sp;
+				size_t so = 0;
+
+				while (txnops_span_next(&h, &so, &sp))
+					if (sp.point)
+						tscache_add_key_owner(tc,
+							sp.start, sp.slen,
+							h.wts, owner);
+					else
+						tscache_add_span(tc, sp.start,
+							sp.slen, sp.end,
+							sp.elen, h.wts);
+			}
 		}
 	}
 	return RC_OK;
@@ -2938,7 +2978,8 @@ static int read_register(struct node *n, struct range *rg, struct req *r,
 		uint64_t w;
 
 		if (sp.point) {
-			tscache_add_key(tc, sp.start, sp.slen, r->tsc_ts);
+			tscache_add_key_owner(tc, sp.start, sp.slen, r->tsc_ts,
+					      r->owner);
 			w = rg->latch[latch_of(sp.start, sp.slen)];
 		} else {
 			tscache_add_span(tc, sp.start, sp.slen, sp.end, sp.elen,
@@ -3358,7 +3399,8 @@ int node_write_txn(struct node *n, uint64_t range_id,
  */
 static int txn_barrier(struct node *n, uint64_t range_id,
 		       const unsigned char *spans, size_t spans_len,
-		       uint32_t n_spans, uint64_t ts, struct err *e)
+		       uint32_t n_spans, uint64_t ts, uint64_t owner,
+		       struct err *e)
 {
 	struct req *r = req_new(REQ_READ, range_id);
 
@@ -3374,6 +3416,7 @@ static int txn_barrier(struct node *n, uint64_t range_id,
 	r->spans_len = spans_len;
 	r->n_spans = n_spans;
 	r->tsc_ts = ts;
+	r->owner = owner;
 	return req_submit_wait(n, r, e);
 }
 
@@ -3435,7 +3478,7 @@ int node_txn_get(struct node *n, uint64_t range_id, const void *key,
 		return rc;
 	if ((rc = span_encode(1, key, klen, NULL, 0, &sp, &sl, e)) != RC_OK)
 		return rc;
-	rc = txn_barrier(n, range_id, sp, sl, 1, ts, e);
+	rc = txn_barrier(n, range_id, sp, sl, 1, ts, owner_of(txn_id), e);
 	free(sp);
 	if (rc != RC_OK)
 		return rc;
@@ -3484,7 +3527,7 @@ int node_txn_scan(struct node *n, uint64_t range_id, const void *start,
 	if ((rc = span_encode(0, start, slen, end, elen, &sp, &sl, e)) !=
 	    RC_OK)
 		return rc;
-	rc = txn_barrier(n, range_id, sp, sl, 1, ts, e);
+	rc = txn_barrier(n, range_id, sp, sl, 1, ts, owner_of(txn_id), e);
 	free(sp);
 	if (rc != RC_OK)
 		return rc;
@@ -3526,7 +3569,8 @@ int node_txn_refresh(struct node *n, uint64_t range_id,
 		return err_set(e, RC_NOT_FOUND, "no range %" PRIu64, range_id);
 	if ((rc = too_old(n, from, e)) != RC_OK)
 		return rc;
-	rc = txn_barrier(n, range_id, spans, spans_len, n_spans, to, e);
+	rc = txn_barrier(n, range_id, spans, spans_len, n_spans, to,
+			 owner_of(txn_id), e);
 	if (rc != RC_OK)
 		return rc;
 	memset(&h, 0, sizeof(h));

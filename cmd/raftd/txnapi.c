@@ -1026,6 +1026,15 @@ static void handle_push(const struct http_req *req, struct http_resp *resp,
 				goto out;
 			}
 		}
+		if (!have) {
+			/*
+			 * No record, not old enough to abort: its owner is
+			 * writing it, or finished and collected it (its
+			 * intents are resolved).  The pusher looks again.
+			 */
+			http_resp_json(resp, 200, status_json(0, 0));
+			goto out;
+		}
 		now = util_mono_ms();
 		if (now >= deadline)
 			break;

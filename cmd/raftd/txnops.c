@@ -430,7 +430,14 @@ int txnops_apply_txn(struct mvcc *m, struct locktab *lt, struct bdb_txn *txn,
 	}
 	res->ts = ts;
 	if (h->mode == TXNOPS_1PC) {
-		if (ts > h->wts && !(h->flags & TXNOPS_CAN_PUSH)) {
+		/*
+		 * The leader registered the read spans in its timestamp
+		 * cache at wts when it proposed: committing above wts would
+		 * leave (wts, ts] open to writes under the reads.  Only a
+		 * transaction without reads may move here.
+		 */
+		if (ts > h->wts && (!(h->flags & TXNOPS_CAN_PUSH) ||
+				    h->n_spans > 0)) {
 			res_set(res, RC_CONFLICT, "a newer committed write "
 				"moved the commit timestamp; refresh to %"
 				PRIu64, ts);

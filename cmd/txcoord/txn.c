@@ -42,10 +42,12 @@
 #define TXN_PLAN_ROUNDS		4	/* re-plans after ranges moved */
 #define TXN_WAIT_MS_MAX		2000	/* one push's wait (spec: <= 2000) */
 #define TXN_PUSH_NAP_MS		20	/* nap when a push did not wait */
+#define TXN_MISSING_NAP_MS	2	/* nap before looking again at an
+					 * intent whose record is missing */
 #define TXN_COMMIT_WAIT_MAX_MS	5000	/* commit wait bound */
 #define TXN_RECORD_TRIES	3	/* record commit sends when in doubt */
 #define TXN_BUCKETS		4096	/* session table */
-#define TXN_BACKOFF_MS		10	/* one-shot: first backoff */
+#define TXN_BACKOFF_MS		2	/* one-shot: first backoff */
 #define TXN_BACKOFF_MAX_MS	1000
 
 enum txn_state {
@@ -440,7 +442,18 @@ static int push_verdict(struct txn *t, struct pushee *p,
 		*settled = 1;
 		return pushee_resolve(t, p, 0, 0, e);
 	}
-	if (strcmp(st, "pending") == 0 || strcmp(st, "missing") == 0)
+	if (strcmp(st, "missing") == 0) {
+		/*
+		 * No record: its owner is still writing it, or finished and
+		 * collected it after resolving -- then the intent is gone.
+		 * Let the caller look again (after a nap) rather than wait
+		 * here for the record to expire.
+		 */
+		sleep_ms(TXN_MISSING_NAP_MS);
+		*settled = 1;
+		return RC_OK;
+	}
+	if (strcmp(st, "pending") == 0)
 		return RC_OK;
 	return err_set(e, RC_CORRUPT, "push of %s: unknown status '%s'", phex,
 		       st);

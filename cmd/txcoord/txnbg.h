@@ -67,6 +67,8 @@ void txnbg_hb_stop(struct txnbg_hb *h);
 
 /* ---- resolution --------------------------------------------------------- */
 
+#define TXNBG_WORKERS	8	/* resolver threads */
+
 enum txnbg_outcome {
 	TXNBG_COMMITTED = 1,
 	TXNBG_ABORTED,

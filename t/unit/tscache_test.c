@@ -417,6 +417,48 @@ static void run_shape(const struct shape *sh, unsigned seed)
 	tscache_free(c);
 }
 
+/* Reads tagged with their reader: a transaction may write at its own
+ * read's timestamp, nobody else may, and spans / the low water count. */
+static void test_owner(void **state)
+{
+	struct tscache *c = mk(64, 4);
+	int own;
+
+	(void)state;
+	tscache_reset(c, 100);
+	tscache_add_key_owner(c, "a", 1, 500, 7);
+	assert_int_equal(tscache_get_key_owner(c, "a", 1, 7, &own), 500);
+	assert_int_equal(own, 1);
+	assert_int_equal(tscache_get_key_owner(c, "a", 1, 8, &own), 500);
+	assert_int_equal(own, 0);
+	assert_int_equal(tscache_get_key_owner(c, "a", 1, 0, &own), 500);
+	assert_int_equal(own, 0);
+	/* a second reader at the same ts: nobody owns it */
+	tscache_add_key_owner(c, "a", 1, 500, 8);
+	tscache_get_key_owner(c, "a", 1, 7, &own);
+	assert_int_equal(own, 0);
+	/* a later read by another takes the bucket */
+	tscache_add_key_owner(c, "b", 1, 600, 7);
+	tscache_add_key_owner(c, "b", 1, 700, 9);
+	assert_int_equal(tscache_get_key_owner(c, "b", 1, 7, &own), 700);
+	assert_int_equal(own, 0);
+	/* an earlier read by another does not */
+	tscache_add_key_owner(c, "c", 1, 800, 7);
+	tscache_add_key_owner(c, "c", 1, 650, 9);
+	assert_int_equal(tscache_get_key_owner(c, "c", 1, 7, &own), 800);
+	assert_int_equal(own, 1);
+	/* a span at or above it over the key: not the owner's alone */
+	tscache_add_span(c, "c", 1, "d", 1, 800);
+	tscache_get_key_owner(c, "c", 1, 7, &own);
+	assert_int_equal(own, 0);
+	/* the low water is nobody's */
+	tscache_reset(c, 1000);
+	tscache_add_key_owner(c, "e", 1, 900, 7);
+	assert_int_equal(tscache_get_key_owner(c, "e", 1, 7, &own), 1000);
+	assert_int_equal(own, 0);
+	tscache_free(c);
+}
+
 static void test_random_vs_model(void **state)
 {
 	static const struct shape shapes[] = {
@@ -446,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_eviction_low_water),
 		cmocka_unit_test(test_reset),
 		cmocka_unit_test(test_misuse),
+		cmocka_unit_test(test_owner),
 		cmocka_unit_test(test_random_vs_model),
 	};
 
