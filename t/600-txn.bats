@@ -845,6 +845,52 @@ bank_verify() {
 		}' "$d/final.markers" "$d/final.accts"
 }
 
+@test "crossing writers deadlock and one is chosen: every commit answers, the survivor's writes are whole" {
+	local d="$T/deadlock" a1 a2 i t1 t2 c1 c2 ok=0 aborted=0 va vz
+	cluster_start "$d" --txcoords 2
+	a1=$(txcoord_addr "$d" 1)
+	a2=$(txcoord_addr "$d" 2)
+	split_at "$d" dl/m
+	[ "$(distinct_ranges "$d" dl/a dl/z)" = 2 ]
+	for i in $(seq 1 12); do
+		begin "$a1"
+		t1=$TXID
+		begin "$a2"
+		t2=$TXID
+		# T1 writes a then z, T2 z then a: their intents, laid in
+		# parallel at commit, may each hold one key the other needs
+		txok "$a1" /txn/put "$(j_put "$t1" dl/a "t1-$i")"
+		txok "$a1" /txn/put "$(j_put "$t1" dl/z "t1-$i")"
+		txok "$a2" /txn/put "$(j_put "$t2" dl/z "t2-$i")"
+		txok "$a2" /txn/put "$(j_put "$t2" dl/a "t2-$i")"
+		curl -s --max-time 30 -o "$d/c1.body" -w '%{http_code}' -X POST \
+			--data-binary "$(j_id "$t1")" "http://$a1/txn/commit" \
+			>"$d/c1.code" 2>/dev/null &
+		curl -s --max-time 30 -o "$d/c2.body" -w '%{http_code}' -X POST \
+			--data-binary "$(j_id "$t2")" "http://$a2/txn/commit" \
+			>"$d/c2.code" 2>/dev/null &
+		wait
+		c1=$(cat "$d/c1.code")
+		c2=$(cat "$d/c2.code")
+		echo "round $i: T1 $c1 $(cat "$d/c1.body"), T2 $c2 $(cat "$d/c2.body")"
+		# nobody hangs, and an answer is a commit or a retryable abort
+		for c in "$c1" "$c2"; do
+			[ "$c" = 200 ] || [ "$c" = 409 ]
+		done
+		[ "$c1" = 409 ] && jq -e '.error.sqlstate == "40001"' "$d/c1.body" >/dev/null
+		[ "$c2" = 409 ] && jq -e '.error.sqlstate == "40001"' "$d/c2.body" >/dev/null
+		# at least one goes through: a deadlock aborts one, not both
+		[ "$c1" = 200 ] || [ "$c2" = 200 ]
+		[ "$c1" = 200 ] && [ "$c2" = 200 ] && ok=$((ok + 1)) || aborted=$((aborted + 1))
+		# both keys hold the values of one and the same transaction
+		va=$(get1 "$a1" dl/a)
+		vz=$(get1 "$a1" dl/z)
+		[ "$va" = "$vz" ]
+		case $va in t1-"$i") [ "$c1" = 200 ] ;; t2-"$i") [ "$c2" = 200 ] ;; *) false ;; esac
+	done
+	echo "rounds where both committed: $ok; where one was aborted: $aborted"
+}
+
 @test "bank: transfers over 4+ ranges while ranges split and leaders die; money is never made or lost" {
 	local d="$T/bank" a1 a2 addrs round r out node c0 splits rounds=3
 	cluster_start "$d" --txcoords 2
