@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "mvcc.h"	/* MVCC_KEY_MAX, MVCC_VALUE_MAX */
+#include "util.h"
 
 #define LT_INTENT	'i'
 #define LT_RECORD	'r'
@@ -89,41 +90,9 @@ static void *lt_unescape(const unsigned char *p, size_t plen, size_t *klen)
 	return k;
 }
 
-static void lt_put_u64(unsigned char *d, uint64_t v)
-{
-	int i;
 
-	for (i = 7; i >= 0; i--) {
-		d[i] = (unsigned char)(v & 0xFF);
-		v >>= 8;
-	}
-}
 
-static void lt_put_u32(unsigned char *d, uint32_t v)
-{
-	int i;
 
-	for (i = 3; i >= 0; i--) {
-		d[i] = (unsigned char)(v & 0xFF);
-		v >>= 8;
-	}
-}
-
-static uint64_t lt_get_u64(const unsigned char *s)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | s[i];
-	return v;
-}
-
-static uint32_t lt_get_u32(const unsigned char *s)
-{
-	return (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 |
-	       (uint32_t)s[2] << 8 | (uint32_t)s[3];
-}
 
 /*
  * A malloc'd stored key: kind, esc(k), then for records (id != NULL, or
@@ -207,8 +176,8 @@ static int lt_intent_decode(const unsigned char *v, size_t vl,
 	if (vl < LT_INTENT_HDR || v[0] != LT_FORMAT ||
 	    (v[1] & ~LT_FLAG_TOMB) != 0)
 		return -1;
-	ts = lt_get_u64(v + 2 + LOCKTAB_ID_LEN);
-	alen = lt_get_u32(v + 2 + LOCKTAB_ID_LEN + 8);
+	ts = util_get_be64(v + 2 + LOCKTAB_ID_LEN);
+	alen = util_get_be32(v + 2 + LOCKTAB_ID_LEN + 8);
 	if (ts == 0 || alen > MVCC_KEY_MAX || alen > vl - LT_INTENT_HDR)
 		return -1;
 	dlen = vl - LT_INTENT_HDR - alen;
@@ -246,10 +215,10 @@ static int lt_record_decode(const unsigned char *v, size_t vl,
 		return -1;
 	if (out != NULL) {
 		out->status = v[1];
-		out->ts = lt_get_u64(v + 2);
-		out->hb = lt_get_u64(v + 10);
-		out->timeout_ms = lt_get_u32(v + 18);
-		out->created = lt_get_u64(v + 22);
+		out->ts = util_get_be64(v + 2);
+		out->hb = util_get_be64(v + 10);
+		out->timeout_ms = util_get_be32(v + 18);
+		out->created = util_get_be64(v + 22);
 	}
 	return 0;
 }
@@ -482,8 +451,8 @@ int locktab_intent_put(struct locktab *t, struct bdb_txn *txn,
 	vb[0] = LT_FORMAT;
 	vb[1] = it->tombstone ? LT_FLAG_TOMB : 0;
 	memcpy(vb + 2, it->txn, LOCKTAB_ID_LEN);
-	lt_put_u64(vb + 2 + LOCKTAB_ID_LEN, it->ts);
-	lt_put_u32(vb + 2 + LOCKTAB_ID_LEN + 8, (uint32_t)it->alen);
+	util_put_be64(vb + 2 + LOCKTAB_ID_LEN, it->ts);
+	util_put_be32(vb + 2 + LOCKTAB_ID_LEN + 8, (uint32_t)it->alen);
 	if (it->alen != 0)
 		memcpy(vb + LT_INTENT_HDR, it->anchor, it->alen);
 	if (vlen != 0)
@@ -580,10 +549,10 @@ int locktab_record_put(struct locktab *t, struct bdb_txn *txn,
 		return rc;
 	vb[0] = LT_FORMAT;
 	vb[1] = (unsigned char)r->status;
-	lt_put_u64(vb + 2, r->ts);
-	lt_put_u64(vb + 10, r->hb);
-	lt_put_u32(vb + 18, r->timeout_ms);
-	lt_put_u64(vb + 22, r->created);
+	util_put_be64(vb + 2, r->ts);
+	util_put_be64(vb + 10, r->hb);
+	util_put_be32(vb + 18, r->timeout_ms);
+	util_put_be64(vb + 22, r->created);
 	rc = lt_put(t, txn, kb, kl, vb, sizeof(vb), e);
 	free(kb);
 	return rc;

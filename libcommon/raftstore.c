@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 #define RS_LOG_KEY	16	/* BE64(range) BE64(index) */
 #define RS_LOG_HDR	9	/* BE64(term) u8(type) */
 #define RS_STATE_KEY	9	/* BE64(range) u8(kind) */
@@ -40,37 +42,19 @@ typedef unsigned long long ull;
 
 /* ---- encoding --------------------------------------------------------- */
 
-static void be64_put(unsigned char *p, uint64_t v)
-{
-	int i;
 
-	for (i = 7; i >= 0; i--) {
-		p[i] = (unsigned char)(v & 0xff);
-		v >>= 8;
-	}
-}
-
-static uint64_t be64_get(const unsigned char *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
 
 static void log_key(unsigned char k[RS_LOG_KEY], uint64_t range,
 		    uint64_t index)
 {
-	be64_put(k, range);
-	be64_put(k + 8, index);
+	util_put_be64(k, range);
+	util_put_be64(k + 8, index);
 }
 
 static void state_key(unsigned char k[RS_STATE_KEY], uint64_t range,
 		      int kind)
 {
-	be64_put(k, range);
+	util_put_be64(k, range);
 	k[8] = (unsigned char)kind;
 }
 
@@ -183,14 +167,14 @@ static int log_last(struct raftstore *rs, DB_TXN *t, uint64_t range,
 	}
 	if (ret == 0) {
 		if (k.size != RS_LOG_KEY || v.size < RS_LOG_HDR) {
-			if (k.size >= 8 && be64_get(k.data) == range)
+			if (k.size >= 8 && util_get_be64(k.data) == range)
 				rc = err_set(e, RC_CORRUPT, "range %llu: "
 					     "malformed raft log record "
 					     "(key %u bytes, value %u bytes)",
 					     (ull)range, k.size, v.size);
-		} else if (be64_get(k.data) == range) {
-			*last = be64_get((unsigned char *)k.data + 8);
-			*term = be64_get(v.data);
+		} else if (util_get_be64(k.data) == range) {
+			*last = util_get_be64((unsigned char *)k.data + 8);
+			*term = util_get_be64(v.data);
 		}
 	} else if (ret != DB_NOTFOUND) {
 		rc = rs_dberr(rs, e, ret, "read raft log", range);
@@ -228,7 +212,7 @@ static int log_term_at(struct raftstore *rs, DB_TXN *t, uint64_t range,
 		return err_set(e, RC_CORRUPT, "range %llu index %llu: raft "
 			       "log record of %u bytes is too short",
 			       (ull)range, (ull)index, v.size);
-	*term = be64_get(vb);
+	*term = util_get_be64(vb);
 	*found = 1;
 	return RC_OK;
 }
@@ -258,9 +242,9 @@ static int hs_get(struct raftstore *rs, DB_TXN *t, uint64_t range,
 			       RS_HS_LEN);
 	if (ret != 0)
 		return rs_dberr(rs, e, ret, "read hard state", range);
-	hs->term = be64_get(vb);
-	hs->vote = be64_get(vb + 8);
-	hs->commit = be64_get(vb + 16);
+	hs->term = util_get_be64(vb);
+	hs->vote = util_get_be64(vb + 8);
+	hs->commit = util_get_be64(vb + 16);
 	*found = 1;
 	return RC_OK;
 }
@@ -290,8 +274,8 @@ static int snap_hdr_get(struct raftstore *rs, DB_TXN *t, uint64_t range,
 	if (v.size < RS_SNAP_HDR)
 		return err_set(e, RC_CORRUPT, "range %llu: snapshot record of "
 			       "%u bytes is too short", (ull)range, v.size);
-	*index = be64_get(vb);
-	*term = be64_get(vb + 8);
+	*index = util_get_be64(vb);
+	*term = util_get_be64(vb + 8);
 	return RC_OK;
 }
 
@@ -353,10 +337,10 @@ static int log_del_span(struct raftstore *rs, DB_TXN *t, uint64_t range,
 	k.size = RS_LOG_KEY;
 	ret = c->get(c, &k, &v, DB_SET_RANGE | DB_RMW);
 	while (ret == 0) {
-		if (k.size < 8 || be64_get(k.data) != range)
+		if (k.size < 8 || util_get_be64(k.data) != range)
 			break;
 		if (k.size == RS_LOG_KEY &&
-		    be64_get((unsigned char *)k.data + 8) > to)
+		    util_get_be64((unsigned char *)k.data + 8) > to)
 			break;
 		ret = c->del(c, 0);
 		if (ret != 0)
@@ -382,7 +366,7 @@ static int log_put(struct raftstore *rs, DB_TXN *t, uint64_t range,
 		return err_set(e, RC_NOMEM, "cannot write raft log of range "
 			       "%llu: out of memory", (ull)range);
 	log_key(kb, range, en->index);
-	be64_put(vb, en->term);
+	util_put_be64(vb, en->term);
 	vb[8] = (unsigned char)en->type;
 	if (en->len > 0)
 		memcpy(vb + RS_LOG_HDR, en->data, en->len);
@@ -404,12 +388,12 @@ static int snap_put(struct raftstore *rs, DB_TXN *t, uint64_t range,
 	if (vb == NULL)
 		return err_set(e, RC_NOMEM, "cannot write snapshot of range "
 			       "%llu: out of memory", (ull)range);
-	be64_put(vb, s->index);
-	be64_put(vb + 8, s->term);
+	util_put_be64(vb, s->index);
+	util_put_be64(vb + 8, s->term);
 	vb[16] = (unsigned char)s->conf.n;
 	p = vb + RS_SNAP_HDR;
 	for (i = 0; i < s->conf.n; i++) {
-		be64_put(p, s->conf.m[i].id);
+		util_put_be64(p, s->conf.m[i].id);
 		p[8] = s->conf.m[i].learner ? 1 : 0;
 		p += RS_MEMBER_LEN;
 	}
@@ -428,9 +412,9 @@ static int hs_put(struct raftstore *rs, DB_TXN *t, uint64_t range,
 	unsigned char kb[RS_STATE_KEY], vb[RS_HS_LEN];
 
 	state_key(kb, range, RAFTSTORE_KIND_HS);
-	be64_put(vb, hs->term);
-	be64_put(vb + 8, hs->vote);
-	be64_put(vb + 16, hs->commit);
+	util_put_be64(vb, hs->term);
+	util_put_be64(vb + 8, hs->vote);
+	util_put_be64(vb + 16, hs->commit);
 	return put_rec(rs, rs->state, t, kb, sizeof(kb), vb, sizeof(vb),
 		       range, "write hard state", e);
 }
@@ -809,8 +793,8 @@ static int applied_op(struct raftstore *rs, struct bdb_txn *txn,
 				       (ull)o->index,
 				       (ull)(last > sidx ? last : sidx));
 	}
-	be64_put(kb, o->range);
-	be64_put(vb, o->index);
+	util_put_be64(kb, o->range);
+	util_put_be64(vb, o->index);
 	return put_rec(rs, rs->applied, t, kb, sizeof(kb), vb, sizeof(vb),
 		       o->range, "write applied index", e);
 }
@@ -897,7 +881,7 @@ static int delete_op(struct raftstore *rs, struct bdb_txn *txn,
 			     "delete state", e);
 	}
 	if (rc == RC_OK) {
-		be64_put(kb, o->range);
+		util_put_be64(kb, o->range);
 		rc = del_rec(rs, rs->applied, t, kb, 8, o->range,
 			     "delete applied index", e);
 	}
@@ -970,13 +954,13 @@ static int load_snap(struct raftstore *rs, DB_TXN *t, uint64_t range,
 		goto out;
 	}
 	st->has_snapshot = 1;
-	st->snap.index = be64_get(p);
-	st->snap.term = be64_get(p + 8);
+	st->snap.index = util_get_be64(p);
+	st->snap.term = util_get_be64(p + 8);
 	st->snap.conf.n = nm;
 	for (i = 0; i < nm; i++) {
 		const unsigned char *m = p + RS_SNAP_HDR + i * RS_MEMBER_LEN;
 
-		st->snap.conf.m[i].id = be64_get(m);
+		st->snap.conf.m[i].id = util_get_be64(m);
 		st->snap.conf.m[i].learner = m[8] != 0;
 	}
 	st->snap.len = v.size - RS_SNAP_HDR - nm * RS_MEMBER_LEN;
@@ -996,7 +980,7 @@ static int load_small(struct raftstore *rs, DB_TXN *t, uint64_t range,
 	DBT k, v;
 	int ret, rc = RC_OK;
 
-	be64_put(kb, range);
+	util_put_be64(kb, range);
 	dbt_in(&k, kb, 8);
 	dbt_out(&v);
 	ret = rs->applied->get(rs->applied, t, &k, &v, 0);
@@ -1004,7 +988,7 @@ static int load_small(struct raftstore *rs, DB_TXN *t, uint64_t range,
 		rc = err_set(e, RC_CORRUPT, "range %llu: applied index record "
 			     "of %u bytes, want 8", (ull)range, v.size);
 	else if (ret == 0)
-		st->applied = be64_get(v.data);
+		st->applied = util_get_be64(v.data);
 	else if (ret != DB_NOTFOUND)
 		rc = rs_dberr(rs, e, ret, "read applied index", range);
 	if (rc != RC_OK)
@@ -1056,7 +1040,7 @@ static int load_log(struct raftstore *rs, DB_TXN *t, uint64_t range,
 		struct raft_entry *en;
 		uint64_t idx;
 
-		if (k.size < 8 || be64_get(k.data) != range)
+		if (k.size < 8 || util_get_be64(k.data) != range)
 			break;
 		if (k.size != RS_LOG_KEY) {
 			rc = err_set(e, RC_CORRUPT, "range %llu: raft log key "
@@ -1064,7 +1048,7 @@ static int load_log(struct raftstore *rs, DB_TXN *t, uint64_t range,
 				     (ull)range, k.size, (ull)(expect - 1));
 			break;
 		}
-		idx = be64_get((unsigned char *)k.data + 8);
+		idx = util_get_be64((unsigned char *)k.data + 8);
 		if (idx != expect) {
 			rc = err_set(e, RC_CORRUPT, "range %llu index %llu: "
 				     "raft log has a hole (expected index "
@@ -1073,7 +1057,7 @@ static int load_log(struct raftstore *rs, DB_TXN *t, uint64_t range,
 			break;
 		}
 		if (v.size < RS_LOG_HDR || p[8] > RAFT_ENTRY_CONF ||
-		    be64_get(p) < prevterm || be64_get(p) == 0) {
+		    util_get_be64(p) < prevterm || util_get_be64(p) == 0) {
 			rc = err_set(e, RC_CORRUPT, "range %llu index %llu: "
 				     "malformed raft log record (%u bytes)",
 				     (ull)range, (ull)idx, v.size);
@@ -1095,7 +1079,7 @@ static int load_log(struct raftstore *rs, DB_TXN *t, uint64_t range,
 		en = &st->ents[st->n];
 		memset(en, 0, sizeof(*en));
 		en->index = idx;
-		en->term = be64_get(p);
+		en->term = util_get_be64(p);
 		en->type = p[8];
 		en->len = v.size - RS_LOG_HDR;
 		if (dup_bytes(p + RS_LOG_HDR, en->len, &en->data) != RC_OK) {
@@ -1196,7 +1180,7 @@ static int list_db(struct raftstore *rs, DB *db, uint64_t **ids,
 				     bdb_path(rs->env));
 			break;
 		}
-		id = be64_get(k.data);
+		id = util_get_be64(k.data);
 		if (*n == *cap) {
 			size_t ncap = *cap ? *cap * 2 : 16;
 			void *np = realloc(*ids, ncap * sizeof(**ids));
@@ -1213,7 +1197,7 @@ static int list_db(struct raftstore *rs, DB *db, uint64_t **ids,
 		if (id == UINT64_MAX)
 			break;
 		/* Seek past every record of this range (k holds >= 8). */
-		be64_put(k.data, id + 1);
+		util_put_be64(k.data, id + 1);
 		k.size = 8;
 		ret = c->get(c, &k, &v, DB_SET_RANGE);
 	}

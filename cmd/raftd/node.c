@@ -282,32 +282,9 @@ struct node {
 
 /* ---- small helpers ------------------------------------------------------ */
 
-static void put_be32(unsigned char *p, uint32_t v)
-{
-	for (int i = 3; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)v;
-}
 
-static void put_be64(unsigned char *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)v;
-}
 
-static uint32_t get_be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
 
-static uint64_t get_be64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 static struct range *range_find(struct node *n, uint64_t id)
 {
@@ -579,18 +556,18 @@ static int cmd_encode(const struct node_op *ops, size_t n_ops,
 	if (buf == NULL)
 		return err_set(e, RC_NOMEM, "out of memory");
 	buf[0] = CMD_VERSION;
-	put_be64(buf + 1, 0);	/* the leader stamps it */
-	put_be32(buf + 9, (uint32_t)n_ops);
+	util_put_be64(buf + 1, 0);	/* the leader stamps it */
+	util_put_be32(buf + 9, (uint32_t)n_ops);
 	p = buf + CMD_HEADER;
 	for (i = 0; i < n_ops; i++) {
 		*p++ = (unsigned char)ops[i].kind;
-		put_be32(p, (uint32_t)ops[i].klen);
+		util_put_be32(p, (uint32_t)ops[i].klen);
 		p += 4;
 		if (ops[i].klen > 0)
 			memcpy(p, ops[i].key, ops[i].klen);
 		p += ops[i].klen;
 		if (ops[i].kind != NODE_OP_DELETE) {
-			put_be32(p, (uint32_t)ops[i].vlen);
+			util_put_be32(p, (uint32_t)ops[i].vlen);
 			p += 4;
 			if (ops[i].vlen > 0)
 				memcpy(p, ops[i].val, ops[i].vlen);
@@ -609,7 +586,7 @@ static uint64_t cmd_ts(const void *data, size_t len)
 
 	if (len < CMD_HEADER || p[0] != CMD_VERSION)
 		return 0;
-	return get_be64(p + 1);
+	return util_get_be64(p + 1);
 }
 
 static int split_apply(struct node *n, struct range *rg,
@@ -716,7 +693,7 @@ static int cmd_op_next(const unsigned char *p, size_t len, size_t *off,
 	if (len - o < 5)
 		return err_set(e, RC_CORRUPT, "short command");
 	op->kind = p[o];
-	op->klen = get_be32(p + o + 1);
+	op->klen = util_get_be32(p + o + 1);
 	o += 5;
 	if (len - o < op->klen)
 		return err_set(e, RC_CORRUPT, "short key");
@@ -729,7 +706,7 @@ static int cmd_op_next(const unsigned char *p, size_t len, size_t *off,
 	if (op->kind != NODE_OP_DELETE) {
 		if (len - o < 4)
 			return err_set(e, RC_CORRUPT, "short command");
-		op->vlen = get_be32(p + o);
+		op->vlen = util_get_be32(p + o);
 		o += 4;
 		if (len - o < op->vlen)
 			return err_set(e, RC_CORRUPT, "short value");
@@ -749,7 +726,7 @@ static int txn_cmd_apply(struct range *rg, struct bdb_txn *txn,
 			 const unsigned char *p, size_t len, uint64_t now,
 			 struct apply_res *res, struct err *e)
 {
-	uint32_t n_ops = get_be32(p + 9);
+	uint32_t n_ops = util_get_be32(p + 9);
 	struct txnops_write *w = NULL;
 	struct txnops_res tr;
 	struct txnops_hdr h;
@@ -851,8 +828,8 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 	res->msg[0] = '\0';
 	if (len < CMD_HEADER || p[0] != CMD_VERSION)
 		return err_set(e, RC_CORRUPT, "unknown command format");
-	ts = get_be64(p + 1);
-	n_ops = get_be32(p + 9);
+	ts = util_get_be64(p + 1);
+	n_ops = util_get_be32(p + 9);
 	if (ts == 0)
 		return err_set(e, RC_CORRUPT, "command without timestamp");
 	if (n_ops > 0 && len > CMD_HEADER && p[CMD_HEADER] == NODE_OP_TXN)
@@ -868,7 +845,7 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 			if (len - off < 5)
 				return err_set(e, RC_CORRUPT, "short command");
 			kind = p[off];
-			klen = get_be32(p + off + 1);
+			klen = util_get_be32(p + off + 1);
 			off += 5;
 			if (len - off < klen)
 				return err_set(e, RC_CORRUPT, "short key");
@@ -882,7 +859,7 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 				if (len - off < 4)
 					return err_set(e, RC_CORRUPT,
 						       "short command");
-				vlen = get_be32(p + off);
+				vlen = util_get_be32(p + off);
 				off += 4;
 				if (len - off < vlen)
 					return err_set(e, RC_CORRUPT,
@@ -1030,7 +1007,7 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 					return rc == RC_BAD_INPUT ?
 						err_set(e, RC_INTERNAL,
 							"counter changed") : rc;
-				v += get_be64(val);
+				v += util_get_be64(val);
 				tl = snprintf(txt, sizeof(txt), "%" PRIu64, v);
 				rc = mvcc_put(rg->mvcc, txn, key, klen, op_ts,
 					      txt, (size_t)tl, e);
@@ -1106,18 +1083,18 @@ static int img_begin(struct buf *b, const struct desc *d,
 
 	if ((rc = desc_encode(d, &dj, &dl, e)) != RC_OK)
 		return rc;
-	put_be32(hdr, (uint32_t)dl);
+	util_put_be32(hdr, (uint32_t)dl);
 	rc = buf_add(b, SNAP_MAGIC, 8) || buf_add(b, hdr, 4) ||
 	     buf_add(b, dj, dl) ? RC_NOMEM : RC_OK;
 	free(dj);
-	put_be32(hdr, (uint32_t)n_locks);
+	util_put_be32(hdr, (uint32_t)n_locks);
 	if (rc == RC_OK && buf_add(b, hdr, 4))
 		rc = RC_NOMEM;
 	for (size_t i = 0; rc == RC_OK && i < n_locks; i++) {
-		put_be32(hdr, (uint32_t)locks[i].kl);
+		util_put_be32(hdr, (uint32_t)locks[i].kl);
 		if (buf_add(b, hdr, 4) || buf_add(b, locks[i].k, locks[i].kl))
 			rc = RC_NOMEM;
-		put_be32(hdr, (uint32_t)locks[i].vl);
+		util_put_be32(hdr, (uint32_t)locks[i].vl);
 		if (buf_add(b, hdr, 4) || buf_add(b, locks[i].v, locks[i].vl))
 			rc = RC_NOMEM;
 	}
@@ -1134,14 +1111,14 @@ static int img_add(struct buf *b, const struct mvcc_versions *v,
 	for (size_t i = 0; i < v->n; i++) {
 		const struct mvcc_version *x = &v->items[i];
 
-		put_be32(hdr, (uint32_t)x->klen);
+		util_put_be32(hdr, (uint32_t)x->klen);
 		if (buf_add(b, hdr, 4) || buf_add(b, x->key, x->klen))
 			return RC_NOMEM;
 		hdr[0] = x->tombstone ? 1 : 0;
-		put_be32(hdr + 1, (uint32_t)x->vlen);
+		util_put_be32(hdr + 1, (uint32_t)x->vlen);
 		if (buf_add(b, hdr, 5) || buf_add(b, x->val, x->vlen))
 			return RC_NOMEM;
-		put_be64(hdr, x->ts);
+		util_put_be64(hdr, x->ts);
 		if (buf_add(b, hdr, 8))
 			return RC_NOMEM;
 		/* a key's newest version comes first */
@@ -1348,16 +1325,16 @@ static int track_filter(struct range *rg, struct buf *b, size_t off,
 	w = off;
 	while (off < b->len) {
 		size_t start = off, l;
-		uint32_t kl = get_be32(b->p + off), vl;
+		uint32_t kl = util_get_be32(b->p + off), vl;
 		struct tracked key, *kp = &key;
 		struct tracked *probe;
 		unsigned char *k = b->p + off + 4;
 		uint64_t ts;
 
 		off += 4 + (size_t)kl + 1;
-		vl = get_be32(b->p + off);
+		vl = util_get_be32(b->p + off);
 		off += 4 + (size_t)vl;
-		ts = get_be64(b->p + off);
+		ts = util_get_be64(b->p + off);
 		off += 8;
 		l = off - start;
 		/* binary search (key, ts) in t */
@@ -1439,7 +1416,7 @@ static int snap_check(const unsigned char *p, size_t len, struct desc *d,
 		return RC_OK;	/* an empty image: empty table */
 	if (len < 12 || memcmp(p, SNAP_MAGIC, 8) != 0)
 		return err_set(e, RC_CORRUPT, "snapshot data has a bad header");
-	dl = get_be32(p + 8);
+	dl = util_get_be32(p + 8);
 	if (len - off < dl)
 		return err_set(e, RC_CORRUPT, "snapshot data cut");
 	if (desc_decode(p + off, dl, d, e) != RC_OK)
@@ -1448,7 +1425,7 @@ static int snap_check(const unsigned char *p, size_t len, struct desc *d,
 	off += dl;
 	if (len - off < 4)
 		return err_set(e, RC_CORRUPT, "snapshot data cut");
-	*n_locks = get_be32(p + off);
+	*n_locks = util_get_be32(p + off);
 	off += 4;
 	*locks_off = off;
 	for (uint32_t i = 0; i < *n_locks; i++)
@@ -1458,7 +1435,7 @@ static int snap_check(const unsigned char *p, size_t len, struct desc *d,
 			if (len - off < 4)
 				return err_set(e, RC_CORRUPT,
 					       "snapshot data cut");
-			l = get_be32(p + off);
+			l = util_get_be32(p + off);
 			off += 4;
 			if (len - off < l)
 				return err_set(e, RC_CORRUPT,
@@ -1471,14 +1448,14 @@ static int snap_check(const unsigned char *p, size_t len, struct desc *d,
 
 		if (len - off < 4)
 			return err_set(e, RC_CORRUPT, "snapshot data cut");
-		klen = get_be32(p + off);
+		klen = util_get_be32(p + off);
 		off += 4;
 		if (len - off < (size_t)klen + 5)
 			return err_set(e, RC_CORRUPT, "snapshot data cut");
 		off += klen;
 		if (p[off] > 1)
 			return err_set(e, RC_CORRUPT, "snapshot entry kind");
-		vlen = get_be32(p + off + 1);
+		vlen = util_get_be32(p + off + 1);
 		off += 5;
 		if (len - off < (size_t)vlen + 8)
 			return err_set(e, RC_CORRUPT, "snapshot data cut");
@@ -1497,15 +1474,15 @@ static void snap_totals(const unsigned char *p, size_t len, size_t off,
 
 	*max_ts = *keys = *bytes = 0;
 	while (off < len) {
-		uint32_t kl = get_be32(p + off), vl;
+		uint32_t kl = util_get_be32(p + off), vl;
 		const unsigned char *k = p + off + 4;
 		int tomb;
 
 		off += 4 + (size_t)kl;
 		tomb = p[off];
-		vl = get_be32(p + off + 1);
+		vl = util_get_be32(p + off + 1);
 		off += 5 + (size_t)vl;
-		ts = get_be64(p + off);
+		ts = util_get_be64(p + off);
 		off += 8;
 		if (ts > *max_ts)
 			*max_ts = ts;
@@ -1530,10 +1507,10 @@ static int snap_put_all(struct mvcc *m, struct locktab *lt,
 	for (uint32_t i = 0; i < n_locks; i++) {
 		struct locktab_raw r;
 
-		r.kl = get_be32(p + lo);
+		r.kl = util_get_be32(p + lo);
 		r.k = (void *)(p + lo + 4);
 		lo += 4 + r.kl;
-		r.vl = get_be32(p + lo);
+		r.vl = util_get_be32(p + lo);
 		r.v = (void *)(p + lo + 4);
 		lo += 4 + r.vl;
 		if ((rc = locktab_import(lt, txn, &r, 1, e)) != RC_OK)
@@ -1545,14 +1522,14 @@ static int snap_put_all(struct mvcc *m, struct locktab *lt,
 		uint64_t ts;
 		int tomb;
 
-		klen = get_be32(p + off);
+		klen = util_get_be32(p + off);
 		key = p + off + 4;
 		off += 4 + (size_t)klen;
 		tomb = p[off];
-		vlen = get_be32(p + off + 1);
+		vlen = util_get_be32(p + off + 1);
 		val = p + off + 5;
 		off += 5 + (size_t)vlen;
-		ts = get_be64(p + off);
+		ts = util_get_be64(p + off);
 		off += 8;
 		rc = tomb ? mvcc_delete(m, txn, key, klen, ts, e) :
 		     mvcc_put(m, txn, key, klen, ts, val, vlen, e);
@@ -1679,7 +1656,7 @@ static int split_apply(struct node *n, struct range *rg,
 		       size_t klen, const unsigned char *val,
 		       struct apply_res *res, struct err *e)
 {
-	uint64_t new_id = get_be64(val), gen = get_be64(val + 8);
+	uint64_t new_id = util_get_be64(val), gen = util_get_be64(val + 8);
 	struct desc left, right;
 	struct raft_snapshot snap;
 	struct raft_hard_state hs;
@@ -1811,7 +1788,7 @@ static int merge_step_apply(struct range *rg, struct bdb_txn *txn, int kind,
 			    const unsigned char *val, size_t vlen,
 			    struct apply_res *res, struct err *e)
 {
-	uint64_t gen = get_be64(kind == NODE_OP_MERGE ? key : val);
+	uint64_t gen = util_get_be64(kind == NODE_OP_MERGE ? key : val);
 	struct desc r, img;
 	size_t off, loff;
 	uint32_t nl;
@@ -2762,7 +2739,7 @@ static void handle_req(struct node *n, struct req *r)
 	}
 	if (r->kind == REQ_PROPOSE) {
 		if (st.role != RAFT_LEADER) {
-			put_be64(r->cmd + 1, hlc_now(&n->hlc));
+			util_put_be64(r->cmd + 1, hlc_now(&n->hlc));
 			rc = RC_OK;
 		} else {
 			rc = prop_prepare(n, rg, r, &e);
@@ -2804,7 +2781,7 @@ static void handle_req(struct node *n, struct req *r)
 /* A transaction's tag in the timestamp cache (never 0). */
 static uint64_t owner_of(const unsigned char *id)
 {
-	uint64_t t = id != NULL ? get_be64(id) : 0;
+	uint64_t t = id != NULL ? util_get_be64(id) : 0;
 
 	return t != 0 ? t : 1;
 }
@@ -2851,14 +2828,14 @@ static int prop_prepare(struct node *n, struct range *rg, struct req *r,
 {
 	unsigned char *p = r->cmd;
 	size_t off = CMD_HEADER, hdr_off = 0, hdr_len = 0;
-	uint32_t n_ops = get_be32(p + 9);
+	uint32_t n_ops = util_get_be32(p + 9);
 	uint64_t now = hlc_now(&n->hlc), need = 0;
 	struct tscache *tc = range_tsc(n, rg);
 	struct cmd_op op;
 	uint64_t owner = 0;
 	int txn = 0;
 
-	put_be64(p + 1, now);
+	util_put_be64(p + 1, now);
 	if (tc == NULL)
 		return err_set(e, RC_NOMEM, "out of memory");
 	for (uint32_t i = 0; i < n_ops; i++) {
@@ -2888,12 +2865,12 @@ static int prop_prepare(struct node *n, struct range *rg, struct req *r,
 			uint64_t out;
 
 			hlc_update(&n->hlc, need, &out, NULL);
-			put_be64(p + 1, need);
+			util_put_be64(p + 1, need);
 		}
 		return RC_OK;
 	}
 	if (hdr_len >= 31) {
-		uint64_t wts = get_be64(p + hdr_off + TXNOPS_WTS_OFF);
+		uint64_t wts = util_get_be64(p + hdr_off + TXNOPS_WTS_OFF);
 		int mode = p[hdr_off + 17], flags = p[hdr_off + 18];
 
 		if (need > wts) {
@@ -2905,7 +2882,7 @@ static int prop_prepare(struct node *n, struct range *rg, struct req *r,
 					       "commit timestamp to %" PRIu64
 					       "; refresh the reads", need);
 			}
-			put_be64(p + hdr_off + TXNOPS_WTS_OFF, need);
+			util_put_be64(p + hdr_off + TXNOPS_WTS_OFF, need);
 		}
 		/*
 		 * A one-phase commit validates its reads up to its write
@@ -2940,7 +2917,7 @@ static void prop_latch(struct range *rg, struct req *r)
 {
 	const unsigned char *p = r->cmd;
 	size_t off = CMD_HEADER;
-	uint32_t n_ops = get_be32(p + 9);
+	uint32_t n_ops = util_get_be32(p + 9);
 	struct cmd_op op;
 
 	rg->last_prop = r->index;

@@ -56,11 +56,6 @@ struct shard {
 	uint64_t next_sync_ms;	/* node registry */
 };
 
-static void put_be64(unsigned char *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)v;
-}
 
 static int bytes_cmp(const void *a, size_t al, const void *b, size_t bl)
 {
@@ -162,7 +157,7 @@ int shard_alloc_range_id(struct node *n, uint64_t *id, struct err *e)
 	int rc;
 
 	if (meta_is_local_leader(n)) {
-		put_be64(one, 1);
+		util_put_be64(one, 1);
 		memset(&op, 0, sizeof(op));
 		op.kind = NODE_OP_INCR;
 		op.key = DESC_META_COUNTER;
@@ -210,7 +205,7 @@ int shard_register_node(struct node *n, uint64_t id, const char *addr,
 			return err_set(e, RC_NOMEM, "out of memory");
 		}
 		memcpy(key, DESC_META_NODE, 2);
-		put_be64(key + 2, id);
+		util_put_be64(key + 2, id);
 		memset(&op, 0, sizeof(op));
 		op.kind = NODE_OP_PUT;
 		op.key = key;
@@ -545,8 +540,8 @@ int shard_split(struct node *n, uint64_t range_id, const void *key,
 		err_prefix(e, "allocating a range id");
 		goto out;
 	}
-	put_be64(val, new_id);
-	put_be64(val + 8, d.generation);
+	util_put_be64(val, new_id);
+	util_put_be64(val + 8, d.generation);
 	memset(&op, 0, sizeof(op));
 	op.kind = NODE_OP_SPLIT;
 	op.key = key;
@@ -742,7 +737,7 @@ static void frozen_check(struct shard *s, const struct desc *d, int leader)
 	}
 	if (!leader || m.generation != d->generation)
 		return;
-	put_be64(val, d->generation);
+	util_put_be64(val, d->generation);
 	val[8] = 0;
 	memset(&op, 0, sizeof(op));
 	op.kind = NODE_OP_FREEZE;
@@ -1273,7 +1268,7 @@ int shard_merge(struct node *n, uint64_t range_id, struct desc *merged,
 		rc = err_set(e, RC_NOMEM, "out of memory");
 		goto fail;
 	}
-	put_be64(key, l.generation);
+	util_put_be64(key, l.generation);
 	memcpy(key + 8, rj, rl);
 	memset(&op, 0, sizeof(op));
 	op.kind = NODE_OP_MERGE;

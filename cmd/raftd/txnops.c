@@ -11,36 +11,14 @@
 #include <string.h>
 
 #include "hlc.h"
+#include "util.h"
 
 #define HDR_VERSION	1
 #define HDR_FIXED	31	/* version .. alen */
 
-static void put_be32(unsigned char *p, uint32_t v)
-{
-	for (int i = 3; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)v;
-}
 
-static void put_be64(unsigned char *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)v;
-}
 
-static uint32_t get_be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
-}
 
-static uint64_t get_be64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
 
 /* A key for a message: printable bytes, others as \xNN, at most ~60. */
 static const char *show(const void *key, size_t klen, char *buf, size_t cap)
@@ -157,27 +135,27 @@ int txnops_hdr_encode(const struct txnops_hdr *h,
 	if (p == NULL)
 		return err_set(e, RC_NOMEM, "out of memory");
 	p[0] = HDR_VERSION;
-	put_be64(p + 1, h->wts);
-	put_be64(p + 9, h->rts);
+	util_put_be64(p + 1, h->wts);
+	util_put_be64(p + 9, h->rts);
 	p[17] = (unsigned char)h->mode;
 	p[18] = (unsigned char)h->flags;
-	put_be32(p + 19, h->timeout_ms);
-	put_be32(p + 23, (uint32_t)h->alen);
+	util_put_be32(p + 19, h->timeout_ms);
+	util_put_be32(p + 23, (uint32_t)h->alen);
 	o = 27;
 	if (h->alen)
 		memcpy(p + o, h->anchor, h->alen);
 	o += h->alen;
-	put_be32(p + o, (uint32_t)n_spans);
+	util_put_be32(p + o, (uint32_t)n_spans);
 	o += 4;
 	for (size_t i = 0; i < n_spans; i++) {
 		p[o++] = spans[i].point ? 1 : 0;
-		put_be32(p + o, (uint32_t)spans[i].slen);
+		util_put_be32(p + o, (uint32_t)spans[i].slen);
 		o += 4;
 		if (spans[i].slen)
 			memcpy(p + o, spans[i].start, spans[i].slen);
 		o += spans[i].slen;
 		if (!spans[i].point) {
-			put_be32(p + o, (uint32_t)spans[i].elen);
+			util_put_be32(p + o, (uint32_t)spans[i].elen);
 			o += 4;
 			if (spans[i].elen)
 				memcpy(p + o, spans[i].end, spans[i].elen);
@@ -198,18 +176,18 @@ int txnops_hdr_decode(const void *pv, size_t len, struct txnops_hdr *h,
 	memset(h, 0, sizeof(*h));
 	if (len < 27 + 4 || p[0] != HDR_VERSION)
 		return err_set(e, RC_CORRUPT, "bad transaction header");
-	h->wts = get_be64(p + 1);
-	h->rts = get_be64(p + 9);
+	h->wts = util_get_be64(p + 1);
+	h->rts = util_get_be64(p + 9);
 	h->mode = p[17];
 	h->flags = p[18];
-	h->timeout_ms = get_be32(p + 19);
-	h->alen = get_be32(p + 23);
+	h->timeout_ms = util_get_be32(p + 19);
+	h->alen = util_get_be32(p + 23);
 	o = 27;
 	if (len - o < h->alen + 4)
 		return err_set(e, RC_CORRUPT, "short transaction header");
 	h->anchor = p + o;
 	o += h->alen;
-	h->n_spans = get_be32(p + o);
+	h->n_spans = util_get_be32(p + o);
 	o += 4;
 	h->spans = p + o;
 	h->spans_len = len - o;
@@ -227,7 +205,7 @@ int txnops_hdr_decode(const void *pv, size_t len, struct txnops_hdr *h,
 
 			if (rest < 5)
 				return err_set(e, RC_CORRUPT, "short span");
-			l = get_be32(h->spans + so + 1);
+			l = util_get_be32(h->spans + so + 1);
 			if (rest - 5 < l)
 				return err_set(e, RC_CORRUPT, "short span");
 			if (!h->spans[so]) {
@@ -236,7 +214,7 @@ int txnops_hdr_decode(const void *pv, size_t len, struct txnops_hdr *h,
 				if (rest - 5 - l < 4)
 					return err_set(e, RC_CORRUPT,
 						       "short span");
-				el = get_be32(h->spans + so + 5 + l);
+				el = util_get_be32(h->spans + so + 5 + l);
 				if (rest - 9 - l < el)
 					return err_set(e, RC_CORRUPT,
 						       "short span");
@@ -262,11 +240,11 @@ int txnops_span_next(const struct txnops_hdr *h, size_t *off,
 		return 0;
 	memset(s, 0, sizeof(*s));
 	s->point = h->spans[o] != 0;
-	s->slen = get_be32(h->spans + o + 1);
+	s->slen = util_get_be32(h->spans + o + 1);
 	s->start = h->spans + o + 5;
 	o += 5 + s->slen;
 	if (!s->point) {
-		s->elen = get_be32(h->spans + o);
+		s->elen = util_get_be32(h->spans + o);
 		s->end = h->spans + o + 4;
 		o += 4 + s->elen;
 	}
@@ -279,7 +257,7 @@ int txnops_resolve_encode(const unsigned char id[TXNOPS_ID_LEN], int status,
 {
 	memcpy(out, id, TXNOPS_ID_LEN);
 	out[16] = (unsigned char)status;
-	put_be64(out + 17, ts);
+	util_put_be64(out + 17, ts);
 	return RC_OK;
 }
 
@@ -290,8 +268,8 @@ int txnops_record_encode(const unsigned char id[TXNOPS_ID_LEN], int op,
 	memcpy(out, id, TXNOPS_ID_LEN);
 	out[16] = (unsigned char)op;
 	out[17] = force ? 1 : 0;
-	put_be32(out + 18, timeout_ms);
-	put_be64(out + 22, ts);
+	util_put_be32(out + 18, timeout_ms);
+	util_put_be64(out + 22, ts);
 	return RC_OK;
 }
 
@@ -525,12 +503,12 @@ int txnops_apply_resolve(struct mvcc *m, struct locktab *lt,
 
 	if (vlen != TXNOPS_RESOLVE_LEN || (v[16] != LOCKTAB_COMMITTED &&
 					   v[16] != LOCKTAB_ABORTED) ||
-	    (v[16] == LOCKTAB_COMMITTED && get_be64(v + 17) == 0))
+	    (v[16] == LOCKTAB_COMMITTED && util_get_be64(v + 17) == 0))
 		return err_set(e, RC_CORRUPT, "malformed resolve operation");
 	if (!do_it)
 		return RC_OK;
 	status = v[16];
-	cts = get_be64(v + 17);
+	cts = util_get_be64(v + 17);
 	rc = locktab_intent_get(lt, txn, key, klen, &it, e);
 	if (rc == RC_NOT_FOUND)
 		return RC_OK;
@@ -571,8 +549,8 @@ int txnops_apply_record(struct locktab *lt, struct bdb_txn *txn,
 		return err_set(e, RC_CORRUPT, "malformed record operation");
 	op = v[16];
 	force = v[17];
-	timeout_ms = get_be32(v + 18);
-	ts = get_be64(v + 22);
+	timeout_ms = util_get_be32(v + 18);
+	ts = util_get_be64(v + 22);
 	rc = locktab_record_get(lt, txn, anchor, alen, id, &rec, e);
 	if (rc != RC_OK && rc != RC_NOT_FOUND)
 		return rc;
