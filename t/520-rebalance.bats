@@ -313,20 +313,26 @@ all_led() {
 }
 
 # scan_page DIR START: one GET /kv?start=START page, from the first node
-# (from a random one on) that answers 200; up to 10 s.
+# (from a random one on) that answers 200; up to 30 s (a range that has
+# just been merged and moved, on a loaded CI machine, may take a while to
+# elect; the wait is reported when it passes 5 s).
 scan_page() {
-	local dir=$1 a all n i t
+	local dir=$1 a all n i end=$((SECONDS + 30)) t0=$SECONDS
 	mapfile -t all < <(addrs "$dir")
 	n=${#all[@]}
-	for ((t = 0; t < 50; t++)); do
+	while ((SECONDS < end)); do
 		for ((i = 0; i < n; i++)); do
 			a=${all[(i + RANDOM) % n]}
-			curl -sS -L --fail --max-time 5 \
-				"http://$a/kv?limit=10000&start=$2" 2>/dev/null && return 0
+			if curl -sS -L --fail --max-time 5 \
+				"http://$a/kv?limit=10000&start=$2" 2>/dev/null; then
+				((SECONDS - t0 <= 5)) ||
+					echo "scan: start='$2' answered after $((SECONDS - t0)) s" >&2
+				return 0
+			fi
 		done
 		sleep 0.2
 	done
-	echo "scan: no node answered start='$2'" >&2
+	echo "scan: no node answered start='$2' within 30 s" >&2
 	return 1
 }
 
