@@ -190,6 +190,83 @@ int keys_encode_text(struct keys_buf *b, const char *p, size_t n,
 	return put_string(b, KEYS_TAG_TEXT, (const uint8_t *)p, n, e);
 }
 
+/*
+ * A decimal split into what the encoding needs: sign, the digits of |coef|
+ * without trailing zeros (ASCII, k of them, none if zero) and the adjusted
+ * exponent A = exp + k, so the value is 0.d1...dk * 10^A.  exp is the
+ * normalized exponent.  Never fails: A and exp are int64.
+ */
+struct dec_parts {
+	int sign;		/* -1, 0 or 1 */
+	char digits[40];
+	int k;
+	int64_t exp;
+	int64_t adj;
+};
+
+static void dec_split(__int128 coef, int32_t exp, struct dec_parts *d)
+{
+	unsigned __int128 u;
+	char tmp[40];
+	int n = 0, i;
+
+	d->sign = coef < 0 ? -1 : coef > 0;
+	d->k = 0;
+	d->exp = 0;
+	d->adj = 0;
+	d->digits[0] = '\0';
+	if (coef == 0)
+		return;
+	u = coef < 0 ? -(unsigned __int128)coef : (unsigned __int128)coef;
+	d->exp = exp;
+	while (u % 10 == 0) {
+		u /= 10;
+		d->exp++;
+	}
+	while (u != 0) {
+		tmp[n++] = (char)('0' + (int)(u % 10));
+		u /= 10;
+	}
+	for (i = 0; i < n; i++)
+		d->digits[i] = tmp[n - 1 - i];
+	d->digits[n] = '\0';
+	d->k = n;
+	d->adj = d->exp + n;
+}
+
+int keys_encode_decimal(struct keys_buf *b, __int128 coef, int32_t exp,
+			struct err *e)
+{
+	uint8_t tmp[1 + 1 + 2 + 20 + 1], inv;
+	struct dec_parts d;
+	size_t n = 0;
+	unsigned a;
+	int i, hi, lo;
+
+	dec_split(coef, exp, &d);
+	tmp[n++] = KEYS_TAG_DECIMAL;
+	if (d.sign == 0) {
+		tmp[n++] = 0x02;
+		return keys_buf_append(b, tmp, n, e);
+	}
+	if (d.exp < -KEYS_DECIMAL_EXP_MAX || d.exp > KEYS_DECIMAL_EXP_MAX)
+		return err_set(e, RC_BAD_INPUT, "decimal exponent %lld is "
+			       "out of range (at most %d either way)",
+			       (long long)d.exp, KEYS_DECIMAL_EXP_MAX);
+	inv = d.sign < 0 ? 0xff : 0x00;
+	tmp[n++] = d.sign < 0 ? 0x01 : 0x03;
+	a = (unsigned)(d.adj + 0x8000);
+	tmp[n++] = (uint8_t)((a >> 8) ^ inv);
+	tmp[n++] = (uint8_t)((a & 0xff) ^ inv);
+	for (i = 0; i < d.k; i += 2) {
+		hi = d.digits[i] - '0';
+		lo = i + 1 < d.k ? d.digits[i + 1] - '0' : 0;
+		tmp[n++] = (uint8_t)((1 + 10 * hi + lo) ^ inv);
+	}
+	tmp[n++] = inv;
+	return keys_buf_append(b, tmp, n, e);
+}
+
 int keys_encode_val(struct keys_buf *b, const struct keys_val *v,
 		    struct err *e)
 {
@@ -206,6 +283,8 @@ int keys_encode_val(struct keys_buf *b, const struct keys_val *v,
 		return put_string(b, KEYS_TAG_BYTES, v->u.s.p, v->u.s.n, e);
 	case KEYS_TEXT:
 		return put_string(b, KEYS_TAG_TEXT, v->u.s.p, v->u.s.n, e);
+	case KEYS_DECIMAL:
+		return keys_encode_decimal(b, v->u.d.coef, v->u.d.exp, e);
 	}
 	return err_set(e, RC_BAD_INPUT, "cannot encode value of unknown "
 		       "type %d", (int)v->type);
@@ -280,6 +359,91 @@ int keys_key_prefix(const uint8_t *key, size_t n)
 static const char *tag_name(uint8_t tag)
 {
 	return tag == KEYS_TAG_TEXT ? "text" : "bytes";
+}
+
+#define U128_MAX (~(unsigned __int128)0)
+
+/*
+ * The DECIMAL element at key[o] (o < n, key[o] is the tag): on success *v
+ * and *end (the offset after it) are set.  See keys.h for the canonical
+ * form this accepts.
+ */
+static int decode_decimal(const uint8_t *key, size_t n, size_t o,
+			  struct keys_val *v, size_t *end, struct err *e)
+{
+	unsigned __int128 u = 0, limit;
+	size_t i;
+	int64_t adj, exp;
+	uint8_t inv, c, cls;
+	int k = 0, pair, d, j;
+
+	if (n - o < 2)
+		return err_set(e, RC_CORRUPT, "truncated decimal at offset "
+			       "%zu", o);
+	cls = key[o + 1];
+	if (cls == 0x02) {
+		v->type = KEYS_DECIMAL;
+		v->u.d.coef = 0;
+		v->u.d.exp = 0;
+		*end = o + 2;
+		return RC_OK;
+	}
+	if (cls != 0x01 && cls != 0x03)
+		return err_set(e, RC_CORRUPT, "bad decimal class 0x%02x at "
+			       "offset %zu", cls, o);
+	inv = cls == 0x01 ? 0xff : 0x00;
+	if (n - o < 5)
+		return err_set(e, RC_CORRUPT, "truncated decimal at offset "
+			       "%zu", o);
+	adj = (int64_t)(((unsigned)(key[o + 2] ^ inv) << 8) |
+			(unsigned)(key[o + 3] ^ inv)) - 0x8000;
+	for (i = o + 4;; i++) {
+		if (i >= n)
+			return err_set(e, RC_CORRUPT, "missing terminator for "
+				       "decimal at offset %zu", o);
+		c = key[i] ^ inv;
+		if (c == 0)
+			break;
+		if (c > 100)
+			return err_set(e, RC_CORRUPT, "bad decimal digit byte "
+				       "0x%02x at offset %zu", key[i], i);
+		pair = c - 1;
+		if (i == o + 4 && pair < 10)
+			return err_set(e, RC_CORRUPT, "non-canonical decimal "
+				       "at offset %zu: leading zero", o);
+		for (j = 0; j < 2; j++) {
+			d = j == 0 ? pair / 10 : pair % 10;
+			if (j == 1 && d == 0 && (i + 1 >= n ||
+						 (key[i + 1] ^ inv) == 0))
+				break;	/* padding of an odd count */
+			if (u > (U128_MAX - (unsigned)d) / 10 || k >= 39)
+				return err_set(e, RC_CORRUPT, "decimal at "
+					       "offset %zu has too many "
+					       "digits", o);
+			u = u * 10 + (unsigned)d;
+			k++;
+		}
+	}
+	if (k == 0)
+		return err_set(e, RC_CORRUPT, "decimal at offset %zu has no "
+			       "digits", o);
+	if (u % 10 == 0)
+		return err_set(e, RC_CORRUPT, "non-canonical decimal at "
+			       "offset %zu: trailing zero", o);
+	limit = (unsigned __int128)1 << 127;	/* |INT128_MIN| */
+	if (u > limit || (inv == 0 && u == limit))
+		return err_set(e, RC_CORRUPT, "decimal at offset %zu does not "
+			       "fit 128 bits", o);
+	exp = adj - k;
+	if (exp < -KEYS_DECIMAL_EXP_MAX || exp > KEYS_DECIMAL_EXP_MAX)
+		return err_set(e, RC_CORRUPT, "decimal exponent %lld at "
+			       "offset %zu is out of range", (long long)exp,
+			       o);
+	v->type = KEYS_DECIMAL;
+	v->u.d.coef = inv ? -(__int128)(u - 1) - 1 : (__int128)u;
+	v->u.d.exp = (int32_t)exp;
+	*end = i + 1;
+	return RC_OK;
 }
 
 int keys_decode_next(const uint8_t *key, size_t n, size_t *off,
@@ -374,6 +538,15 @@ int keys_decode_next(const uint8_t *key, size_t n, size_t *off,
 		}
 		*off = i;
 		break;
+	case KEYS_TAG_DECIMAL: {
+		size_t end = o;	/* set on success (-O2 cannot see it) */
+		int rc = decode_decimal(key, n, o, &v, &end, e);
+
+		if (rc != RC_OK)
+			return rc;
+		*off = end;
+		break;
+	}
 	case KEYS_PREFIX_META:
 	case KEYS_PREFIX_SYS:
 	case KEYS_PREFIX_TABLE:
@@ -441,6 +614,8 @@ static int val_rank(const struct keys_val *v)
 		return KEYS_TAG_BYTES;
 	case KEYS_TEXT:
 		return KEYS_TAG_TEXT;
+	case KEYS_DECIMAL:
+		return KEYS_TAG_DECIMAL;
 	}
 	return 0x100;
 }
@@ -453,6 +628,26 @@ int keys_cmp(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
 	if (c != 0)
 		return c < 0 ? -1 : 1;
 	return na < nb ? -1 : na > nb;
+}
+
+/* Exact order of two decimals: sign, adjusted exponent, digits. */
+static int decimal_cmp(const struct keys_val *a, const struct keys_val *b)
+{
+	struct dec_parts x, y;
+	int c;
+
+	dec_split(a->u.d.coef, a->u.d.exp, &x);
+	dec_split(b->u.d.coef, b->u.d.exp, &y);
+	if (x.sign != y.sign)
+		return x.sign < y.sign ? -1 : 1;
+	if (x.sign == 0)
+		return 0;
+	if (x.adj != y.adj)
+		c = x.adj < y.adj ? -1 : 1;
+	else
+		c = strcmp(x.digits, y.digits);	/* a prefix first */
+	c = c < 0 ? -1 : c > 0;
+	return x.sign > 0 ? c : -c;
 }
 
 int keys_val_cmp(const struct keys_val *a, const struct keys_val *b)
@@ -475,6 +670,8 @@ int keys_val_cmp(const struct keys_val *a, const struct keys_val *b)
 	case KEYS_BYTES:
 	case KEYS_TEXT:
 		return keys_cmp(a->u.s.p, a->u.s.n, b->u.s.p, b->u.s.n);
+	case KEYS_DECIMAL:
+		return decimal_cmp(a, b);
 	default:
 		return 0;
 	}
@@ -708,6 +905,52 @@ static void format_float(double f, char *out, size_t cap)
 		strncat(out, ".0", cap - strlen(out) - 1);
 }
 
+/*
+ * A decimal as digits with a '.' where needed, or as d1.d2...dk e<A-1>
+ * when plain notation would be long (exp below -40 or A above 40), then
+ * 'd': 1.5d, -30d, 0d, 1.2e-40d.  Always the normalized digits, so it
+ * parses back to the same encoding.
+ */
+static void put_decimal(struct sink *s, const struct keys_val *v)
+{
+	struct dec_parts d;
+	char num[24];
+	int64_t i;
+
+	dec_split(v->u.d.coef, v->u.d.exp, &d);
+	if (d.sign == 0) {
+		sink_str(s, "0d");
+		return;
+	}
+	if (d.sign < 0)
+		sink_put(s, "-", 1);
+	if (d.exp >= -40 && d.adj <= 40) {
+		if (d.adj <= 0) {
+			sink_put(s, "0.", 2);
+			for (i = d.adj; i < 0; i++)
+				sink_put(s, "0", 1);
+			sink_str(s, d.digits);
+		} else if (d.adj >= d.k) {
+			sink_str(s, d.digits);
+			for (i = d.k; i < d.adj; i++)
+				sink_put(s, "0", 1);
+		} else {
+			sink_put(s, d.digits, (size_t)d.adj);
+			sink_put(s, ".", 1);
+			sink_str(s, d.digits + d.adj);
+		}
+	} else {
+		sink_put(s, d.digits, 1);
+		if (d.k > 1) {
+			sink_put(s, ".", 1);
+			sink_str(s, d.digits + 1);
+		}
+		snprintf(num, sizeof(num), "e%+lld", (long long)(d.adj - 1));
+		sink_str(s, num);
+	}
+	sink_put(s, "d", 1);
+}
+
 static void put_val(struct sink *s, const struct keys_val *v)
 {
 	char num[64];
@@ -732,6 +975,9 @@ static void put_val(struct sink *s, const struct keys_val *v)
 		return;
 	case KEYS_TEXT:
 		put_quoted(s, v->u.s.p, v->u.s.n, false);
+		return;
+	case KEYS_DECIMAL:
+		put_decimal(s, v);
 		return;
 	}
 	snprintf(num, sizeof(num), "<unknown type %d>", (int)v->type);
@@ -785,7 +1031,8 @@ static void put_valid_key(struct sink *s, const uint8_t *key, size_t n)
  * If key is not valid but is keys_prefix_end() of a valid key, print that
  * key and "/PrefixEnd".  The candidates are key with its last byte
  * decremented and m = 0..8 bytes 0xff appended (an element ends in at most
- * 8 0xff bytes: the payload of an INT or FLOAT); the smallest valid m wins.
+ * 8 0xff bytes: the payload of an INT or FLOAT; a DECIMAL ends in at most
+ * one); the smallest valid m wins.
  */
 static bool put_prefix_end(struct sink *s, const uint8_t *key, size_t n)
 {
@@ -976,7 +1223,86 @@ static bool word_is(const char *w, size_t n, const char *lit)
 	return n == strlen(lit) && memcmp(w, lit, n) == 0;
 }
 
-/* A bare number: -?[0-9]+ is an INT, anything with '.' or 'e' a FLOAT. */
+/*
+ * A decimal word without its 'd': -?digits[.digits][e[+-]digits].  Leading
+ * and trailing zeros may be written; the value must fit (at most 39
+ * significant digits within __int128, exponent in range).
+ */
+static int parse_decimal(struct parser *p, const char *w, size_t n,
+			 size_t at)
+{
+	unsigned __int128 u = 0, limit = (unsigned __int128)1 << 127;
+	int64_t exp = 0, ex = 0;
+	size_t k = 0, i = 0, zeros = 0, ndig = 0;
+	bool neg = false, dot = false, eneg = false;
+
+	if (i < n && w[i] == '-')
+		neg = w[i++] == '-';
+	for (; i < n; i++) {
+		if (w[i] == '.' && !dot) {
+			dot = true;
+			continue;
+		}
+		if (w[i] < '0' || w[i] > '9')
+			break;
+		ndig++;
+		if (dot)
+			exp--;
+		if (w[i] == '0') {
+			if (u != 0)
+				zeros++;	/* held back: maybe trailing */
+			continue;
+		}
+		for (; zeros > 0; zeros--) {
+			if (u > U128_MAX / 10 || k >= 39)
+				return parse_fail(p, at, "decimal has too "
+						  "many digits");
+			u *= 10;
+			k++;
+		}
+		if (u > (U128_MAX - 9) / 10 || k >= 39)
+			return parse_fail(p, at, "decimal has too many "
+					  "digits");
+		u = u * 10 + (unsigned)(w[i] - '0');
+		k++;
+	}
+	if (ndig == 0)
+		goto bad;
+	exp += (int64_t)zeros;	/* trailing zeros scale the value */
+	if (i < n && (w[i] == 'e' || w[i] == 'E')) {
+		i++;
+		if (i < n && (w[i] == '-' || w[i] == '+'))
+			eneg = w[i++] == '-';
+		if (i >= n)
+			goto bad;
+		for (; i < n; i++) {
+			if (w[i] < '0' || w[i] > '9')
+				goto bad;
+			if (ex < 1000000)
+				ex = ex * 10 + (w[i] - '0');
+		}
+		exp += eneg ? -ex : ex;
+	}
+	if (i != n)
+		goto bad;
+	if (u == 0)
+		return keys_encode_decimal(p->b, 0, 0, p->e);
+	if (u > limit || (!neg && u == limit))
+		return parse_fail(p, at, "decimal does not fit 128 bits");
+	if (exp < -KEYS_DECIMAL_EXP_MAX || exp > KEYS_DECIMAL_EXP_MAX)
+		return parse_fail(p, at, "decimal exponent out of range");
+	return keys_encode_decimal(p->b, neg ? -(__int128)(u - 1) - 1 :
+				   (__int128)u, (int32_t)exp, p->e);
+bad:
+	return err_set(p->e, RC_BAD_INPUT, "unknown word '%.*sd' at offset "
+		       "%zu in key '%s'", n > WORD_SHOW ? WORD_SHOW : (int)n,
+		       w, at, p->s);
+}
+
+/*
+ * A bare number: -?[0-9]+ is an INT, anything with '.' or 'e' a FLOAT, and
+ * a number followed by 'd' a DECIMAL.
+ */
 static int parse_number(struct parser *p, const char *w, size_t n,
 			size_t at)
 {
@@ -987,6 +1313,8 @@ static int parse_number(struct parser *p, const char *w, size_t n,
 	size_t k;
 	double f;
 
+	if (n >= 2 && w[n - 1] == 'd')
+		return parse_decimal(p, w, n - 1, at);
 	for (k = 0; k < n; k++) {
 		if (strchr("0123456789+-.eE", w[k]) == NULL || w[k] == '\0')
 			goto bad;

@@ -26,9 +26,9 @@
  *	0x04			reserved (unused)
  * A tuple is the concatenation of its elements, so a tuple that is a prefix
  * of another sorts first.  Each element starts with a one-byte tag; the tags
- * order the types NULL < false < true < INT < FLOAT < BYTES < TEXT (every
- * INT sorts below every FLOAT: a column has one type, values are never
- * compared across types except by this rank):
+ * order the types NULL < false < true < INT < FLOAT < BYTES < TEXT < DECIMAL
+ * (every INT sorts below every FLOAT: a column has one type, values are
+ * never compared across types except by this rank):
  *	0x05 NULL	no payload
  *	0x06 false	no payload
  *	0x07 true	no payload
@@ -38,6 +38,7 @@
  *			flipped
  *	0x0a BYTES	payload with 0x00 escaped as 0x00 0xff, then 0x00 0x01
  *	0x0b TEXT	same as BYTES
+ *	0x0c DECIMAL	exact decimal coef * 10^exp, see below
  * The string terminator 0x00 0x01 sorts below any continuation (an escaped
  * 0x00 is 0x00 0xff, any other byte is >= 0x01), so "ab" < "ab\0" < "abc".
  * TEXT is not required to be valid UTF-8: it is stored and compared as
@@ -51,11 +52,31 @@
  *   - Encodings of -0.0 or of any other NaN are rejected by the decoder as
  *     non-canonical (RC_CORRUPT).
  *
+ * Decimal rules.  A DECIMAL value is coef * 10^exp with coef an __int128
+ * (so at most 39 digits) and exp an int32.  The encoding depends only on the
+ * value, so 1.5, 1.50 (coef 150, exp -2) and 15e-1 encode identically, and
+ * decoding returns the normalized form: coef without trailing zero digits
+ * (0 is coef 0, exp 0).  The normalized exp must lie within
+ * +-KEYS_DECIMAL_EXP_MAX, else the encoder fails with RC_BAD_INPUT.  With
+ * the digits d1 d2 ... dk of |coef| (d1 != 0, dk != 0) and the adjusted
+ * exponent A = exp + k (the value is 0.d1d2...dk * 10^A), the payload is
+ *	0x02				zero
+ *	0x03 A' M 0x00			positive
+ *	0x01 ~A' ~M 0xff		negative (every byte inverted)
+ * where A' is A + 0x8000 as 2 bytes big-endian and M packs the digits two
+ * per byte, byte = 1 + 10 * d(2i-1) + d(2i) (1..100; an odd count is padded
+ * with a 0 digit).  Positive values sort by A, then by digits, a shorter
+ * digit string first (0.1 < 0.12 < 0.2); negative ones the other way round.
+ * The decoder rejects every other form: padding or trailing zero digits, a
+ * leading zero digit, bytes above 100, a coef that does not fit __int128,
+ * an exponent out of range.
+ *
  * ---- Printed form ---------------------------------------------------------
  *
  *	/t/53/1/"alice"/42		table 53, index 1, ("alice", 42)
  *	/meta/x'03f0'/NULL/true/false	bytes as hex, NULL, booleans
  *	/1.5/-2.0/1e+300/NaN/+Inf/-Inf	floats always show '.', 'e' or a name
+ *	/1.5d/-30d/0d/1.2e-40d		decimals end in 'd', digits normalized
  *	/t/53/PrefixEnd			keys_prefix_end() of /t/53
  *	/				the empty key
  *	"\x04\x00\xff"			not a valid encoding: the raw bytes
@@ -87,6 +108,10 @@
 #define KEYS_TAG_FLOAT		0x09
 #define KEYS_TAG_BYTES		0x0a
 #define KEYS_TAG_TEXT		0x0b
+#define KEYS_TAG_DECIMAL	0x0c
+
+/* Largest |exp| of a normalized decimal (see the format above). */
+#define KEYS_DECIMAL_EXP_MAX	16384
 
 /* Listed in sort order. */
 enum keys_type {
@@ -95,12 +120,15 @@ enum keys_type {
 	KEYS_INT,
 	KEYS_FLOAT,
 	KEYS_BYTES,
-	KEYS_TEXT
+	KEYS_TEXT,
+	KEYS_DECIMAL
 };
 
 /*
  * One value.  For BYTES and TEXT, s.p/s.n is borrowed: the struct never owns
- * memory (see keys_decode_next() for where decoded strings live).
+ * memory (see keys_decode_next() for where decoded strings live).  A
+ * DECIMAL is d.coef * 10^d.exp (any coef/exp may be encoded as long as the
+ * normalized exp fits; decoded ones are normalized).
  */
 struct keys_val {
 	enum keys_type type;
@@ -112,6 +140,10 @@ struct keys_val {
 			const uint8_t *p;
 			size_t n;
 		} s;
+		struct {
+			__int128 coef;
+			int32_t exp;
+		} d;
 	} u;
 };
 
@@ -156,6 +188,14 @@ static inline struct keys_val keys_text(const char *p, size_t n)
 	return v;
 }
 
+static inline struct keys_val keys_decimal(__int128 coef, int32_t exp)
+{
+	struct keys_val v = { .type = KEYS_DECIMAL };
+	v.u.d.coef = coef;
+	v.u.d.exp = exp;
+	return v;
+}
+
 /* ---- Growable output buffer -------------------------------------------- */
 
 /*
@@ -193,6 +233,12 @@ int keys_encode_bytes(struct keys_buf *b, const void *p, size_t n,
 		      struct err *e);
 int keys_encode_text(struct keys_buf *b, const char *p, size_t n,
 		     struct err *e);
+/*
+ * coef * 10^exp, normalized first; RC_BAD_INPUT when the normalized exp is
+ * beyond +-KEYS_DECIMAL_EXP_MAX.
+ */
+int keys_encode_decimal(struct keys_buf *b, __int128 coef, int32_t exp,
+			struct err *e);
 /* Any value; RC_BAD_INPUT for an unknown type. */
 int keys_encode_val(struct keys_buf *b, const struct keys_val *v,
 		    struct err *e);
@@ -220,7 +266,8 @@ int keys_key_prefix(const uint8_t *key, size_t n);
  * a prefix (keys_key_prefix()).  Errors:
  *   RC_BAD_INPUT  *off >= n (nothing left to decode)
  *   RC_CORRUPT    malformed element: unknown tag, truncated number, missing
- *                 string terminator, bad escape, non-canonical float;
+ *                 string terminator, bad escape, non-canonical float or
+ *                 decimal;
  *                 *off and *out are left unchanged
  *
  * Strings: BYTES and TEXT are unescaped into scratch, which must be NULL or
@@ -248,8 +295,9 @@ int keys_decode_key(const uint8_t *key, size_t n, int *prefix,
 
 /*
  * <0, 0 or >0 as a sorts before, with or after b: by type (NULL < false <
- * true < INT < FLOAT < BYTES < TEXT), then by value; -0.0 == +0.0, NaN ==
- * NaN > +Inf; strings by memcmp, a prefix first.  This is exactly the order
+ * true < INT < FLOAT < BYTES < TEXT < DECIMAL), then by value; -0.0 ==
+ * +0.0, NaN == NaN > +Inf; strings by memcmp, a prefix first; decimals by
+ * exact value (1.5 == 1.50).  This is exactly the order
  * of the encodings.  A value of an unknown type sorts after everything.
  */
 int keys_val_cmp(const struct keys_val *a, const struct keys_val *b);

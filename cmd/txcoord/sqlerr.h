@@ -48,6 +48,12 @@
 #define SQLSTATE_UNAVAILABLE	"57P03"	/* cannot_connect_now */
 #define SQLSTATE_UNKNOWN_OUTCOME "40003" /* statement_completion_unknown */
 #define SQLSTATE_INTERNAL	"XX000"	/* internal_error */
+#define SQLSTATE_INVALID_PARAM	"22023"	/* invalid_parameter_value */
+#define SQLSTATE_BAD_DATETIME	"22007"	/* invalid_datetime_format */
+#define SQLSTATE_SUBSTRING	"22011"	/* substring_error */
+#define SQLSTATE_CANNOT_COERCE	"42846"	/* cannot_coerce */
+#define SQLSTATE_AMBIG_FUNC	"42725"	/* ambiguous_function */
+#define SQLSTATE_CORRUPTED	"XX001"	/* data_corrupted */
 
 struct sqlerr {
 	char sqlstate[6];		/* "" when no error */

@@ -2,7 +2,8 @@
  * keys_test.c -- unit and property tests for libcommon/keys.c.
  *
  * Tables of edge cases (integer and float extremes, NaN payloads, -0.0,
- * strings with 0x00/0xff, prefixes), malformed input for the decoder,
+ * strings with 0x00/0xff, decimals of every sign, length and exponent,
+ * prefixes), malformed input for the decoder,
  * printing into buffers of every size, parsing, and seeded property tests
  * over random values, tuples and raw byte strings: encoding order equals
  * keys_val_cmp() order, decode(encode(x)) == x and
@@ -129,6 +130,13 @@ static void assert_same_val(const struct keys_val *orig,
 			assert_memory_equal(orig->u.s.p, dec->u.s.p,
 					    orig->u.s.n);
 		break;
+	case KEYS_DECIMAL:
+		/* Decoded decimals are normalized. */
+		if (dec->u.d.coef == 0)
+			assert_int_equal(dec->u.d.exp, 0);
+		else
+			assert_true(dec->u.d.coef % 10 != 0);
+		break;
 	default:
 		break;
 	}
@@ -222,6 +230,17 @@ static void test_encode_golden(void **state)
 		  "0a00ff0001" },
 		{ { KEYS_TEXT, { .s = { (const uint8_t *)"a\0b\xff", 4 } } },
 		  "0b6100ff62ff0001" },
+		{ { KEYS_DECIMAL, { .d = { 0, 0 } } }, "0c02" },
+		{ { KEYS_DECIMAL, { .d = { 0, -7 } } }, "0c02" },
+		{ { KEYS_DECIMAL, { .d = { 1, 0 } } }, "0c0380010b00" },
+		{ { KEYS_DECIMAL, { .d = { 15, -1 } } }, "0c0380011000" },
+		{ { KEYS_DECIMAL, { .d = { 150, -2 } } }, "0c0380011000" },
+		{ { KEYS_DECIMAL, { .d = { -15, -1 } } }, "0c017ffeefff" },
+		{ { KEYS_DECIMAL, { .d = { 123, 0 } } }, "0c0380030d1f00" },
+		{ { KEYS_DECIMAL, { .d = { 1, -3 } } }, "0c037ffe0b00" },
+		{ { KEYS_DECIMAL, { .d = { 1000, -6 } } }, "0c037ffe0b00" },
+		{ { KEYS_DECIMAL, { .d = { 10, 0 } } }, "0c0380020b00" },
+		{ { KEYS_DECIMAL, { .d = { 99, 0 } } }, "0c0380026400" },
 	};
 	struct keys_buf b;
 	struct err e;
@@ -241,8 +260,78 @@ static void test_encode_golden(void **state)
 	assert_int_equal(keys_encode_float(&b, 0.5, &e), RC_OK);
 	assert_int_equal(keys_encode_bytes(&b, "\xff", 1, &e), RC_OK);
 	assert_int_equal(keys_encode_text(&b, "hi", 2, &e), RC_OK);
+	assert_int_equal(keys_encode_decimal(&b, -2, 0, &e), RC_OK);
 	assert_bytes(&b, "0507087ffffffffffffffe09bfe0000000000000"
-		     "0aff00010b68690001");
+		     "0aff00010b68690001" "0c017ffeeaff");
+	keys_buf_release(&b);
+}
+
+/* Decimals: equal values, equal bytes; the exponent limit. */
+static void test_decimal_encode(void **state)
+{
+	static const struct {
+		__int128 coef;
+		int32_t exp;
+	} same[][3] = {
+		{ { 15, -1 }, { 150, -2 }, { 1500000, -6 } },
+		{ { 1, 2 }, { 100, 0 }, { 10000, -2 } },
+		{ { -7, 0 }, { -70, -1 }, { -700000, -5 } },
+		{ { 0, 0 }, { 0, 9 }, { 0, -38 } },
+	};
+	struct keys_buf a, b;
+	struct keys_val v;
+	struct err e;
+	size_t i, j, off;
+	__int128 big;
+
+	keys_buf_init(&a);
+	keys_buf_init(&b);
+	for (i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		keys_buf_reset(&a);
+		assert_int_equal(keys_encode_decimal(&a, same[i][0].coef,
+						     same[i][0].exp, &e),
+				 RC_OK);
+		for (j = 1; j < 3; j++) {
+			keys_buf_reset(&b);
+			assert_int_equal(keys_encode_decimal(&b,
+							     same[i][j].coef,
+							     same[i][j].exp,
+							     &e), RC_OK);
+			assert_int_equal(keys_cmp(a.p, a.len, b.p, b.len), 0);
+		}
+	}
+
+	/* The limit applies to the normalized exponent. */
+	keys_buf_reset(&a);
+	assert_int_equal(keys_encode_decimal(&a, 1, KEYS_DECIMAL_EXP_MAX, &e),
+			 RC_OK);
+	assert_int_equal(keys_encode_decimal(&a, 100,
+					     KEYS_DECIMAL_EXP_MAX - 2, &e),
+			 RC_OK);
+	assert_int_equal(keys_encode_decimal(&a, 10, KEYS_DECIMAL_EXP_MAX,
+					     &e), RC_BAD_INPUT);
+	assert_non_null(strstr(e.msg, "decimal exponent 16385 is out of "
+			       "range"));
+	assert_int_equal(keys_encode_decimal(&a, -3, -KEYS_DECIMAL_EXP_MAX - 1,
+					     &e), RC_BAD_INPUT);
+	assert_int_equal(keys_encode_decimal(&a, 0, INT32_MIN, &e), RC_OK);
+	assert_int_equal(keys_encode_decimal(&a, 30, -KEYS_DECIMAL_EXP_MAX - 1,
+					     &e), RC_OK);
+
+	/* The extremes of __int128 round-trip. */
+	big = (__int128)(((unsigned __int128)1 << 127) - 1);
+	for (i = 0; i < 2; i++) {
+		keys_buf_reset(&a);
+		v = keys_decimal(i == 0 ? big : -big - 1, -20);
+		assert_int_equal(keys_encode_val(&a, &v, &e), RC_OK);
+		off = 0;
+		assert_int_equal(keys_decode_next(a.p, a.len, &off, &v, NULL,
+						  &e), RC_OK);
+		assert_int_equal(off, a.len);
+		assert_true(v.u.d.coef == (i == 0 ? big : -big - 1));
+		assert_int_equal(v.u.d.exp, -20);
+	}
+	keys_buf_release(&a);
 	keys_buf_release(&b);
 }
 
@@ -348,6 +437,37 @@ static const struct keys_val ordered[] = {
 	{ KEYS_TEXT, S("alicf") },
 	{ KEYS_TEXT, S("caf\xc3\xa9") },
 	{ KEYS_TEXT, S("\xff\xff\xff") },
+	{ KEYS_DECIMAL, { .d = { -1, KEYS_DECIMAL_EXP_MAX } } },
+	{ KEYS_DECIMAL, { .d = { -(__int128)(~(unsigned __int128)0 >> 1) - 1,
+				 0 } } },
+	{ KEYS_DECIMAL, { .d = { -(__int128)(~(unsigned __int128)0 >> 1),
+				 0 } } },
+	{ KEYS_DECIMAL, { .d = { -15, 0 } } },
+	{ KEYS_DECIMAL, { .d = { -10, 0 } } },
+	{ KEYS_DECIMAL, { .d = { -9999, -3 } } },
+	{ KEYS_DECIMAL, { .d = { -123, -2 } } },
+	{ KEYS_DECIMAL, { .d = { -12, -1 } } },
+	{ KEYS_DECIMAL, { .d = { -101, -2 } } },
+	{ KEYS_DECIMAL, { .d = { -1, 0 } } },
+	{ KEYS_DECIMAL, { .d = { -5, -1 } } },
+	{ KEYS_DECIMAL, { .d = { -1, -KEYS_DECIMAL_EXP_MAX } } },
+	{ KEYS_DECIMAL, { .d = { 0, 0 } } },
+	{ KEYS_DECIMAL, { .d = { 1, -KEYS_DECIMAL_EXP_MAX } } },
+	{ KEYS_DECIMAL, { .d = { 1, -3 } } },
+	{ KEYS_DECIMAL, { .d = { 1, -1 } } },
+	{ KEYS_DECIMAL, { .d = { 10000000001, -11 } } },
+	{ KEYS_DECIMAL, { .d = { 12, -2 } } },
+	{ KEYS_DECIMAL, { .d = { 123, -3 } } },
+	{ KEYS_DECIMAL, { .d = { 2, -1 } } },
+	{ KEYS_DECIMAL, { .d = { 1, 0 } } },
+	{ KEYS_DECIMAL, { .d = { 105, -2 } } },
+	{ KEYS_DECIMAL, { .d = { 15, -1 } } },
+	{ KEYS_DECIMAL, { .d = { 999, -2 } } },
+	{ KEYS_DECIMAL, { .d = { 1, 1 } } },
+	{ KEYS_DECIMAL, { .d = { 11, 0 } } },
+	{ KEYS_DECIMAL, { .d = { (__int128)(~(unsigned __int128)0 >> 1), 0 } } },
+	{ KEYS_DECIMAL, { .d = { 1, 39 } } },
+	{ KEYS_DECIMAL, { .d = { 1, KEYS_DECIMAL_EXP_MAX } } },
 };
 
 #define N_ORDERED (sizeof(ordered) / sizeof(ordered[0]))
@@ -532,7 +652,44 @@ static void test_decode_errors(void **state)
 		{ "\x0a\0\xfe\0\x01", 5, 0, RC_CORRUPT, "bad escape 0x00 0xfe" },
 		{ "\x00", 1, 0, RC_CORRUPT, "unknown tag 0x00 at offset 0" },
 		{ "\x04", 1, 0, RC_CORRUPT, "unknown tag 0x04" },
-		{ "\x0c", 1, 0, RC_CORRUPT, "unknown tag 0x0c" },
+		{ "\x0d", 1, 0, RC_CORRUPT, "unknown tag 0x0d" },
+		/* Decimals (positive 1 is 0c 03 80 01 0b 00). */
+		{ "\x0c", 1, 0, RC_CORRUPT, "truncated decimal at offset 0" },
+		{ "\x05\x0c\x03\x80", 4, 1, RC_CORRUPT,
+		  "truncated decimal at offset 1" },
+		{ "\x0c\x04", 2, 0, RC_CORRUPT, "bad decimal class 0x04" },
+		{ "\x0c\x00", 2, 0, RC_CORRUPT, "bad decimal class 0x00" },
+		{ "\x0c\x03\x80\x01\x0b", 5, 0, RC_CORRUPT,
+		  "missing terminator for decimal at offset 0" },
+		{ "\x0c\x03\x80\x01\x00", 5, 0, RC_CORRUPT,
+		  "decimal at offset 0 has no digits" },
+		{ "\x0c\x03\x80\x01\x65\x00", 6, 0, RC_CORRUPT,
+		  "bad decimal digit byte 0x65 at offset 4" },
+		{ "\x0c\x03\x80\x01\x0a\x00", 6, 0, RC_CORRUPT,
+		  "leading zero" },
+		/* "10": the 0 digit must not be written. */
+		{ "\x0c\x03\x80\x02\x0b\x01\x00", 7, 0, RC_CORRUPT,
+		  "trailing zero" },
+		{ "\x0c\x03\x80\x02\x0b\x0b\x01\x00", 8, 0, RC_CORRUPT,
+		  "trailing zero" },
+		/* Negative: every byte inverted, 0xff terminator. */
+		{ "\x0c\x01\x7f\xfe\xf4\x00", 6, 0, RC_CORRUPT,
+		  "bad decimal digit byte 0x00 at offset 5" },
+		{ "\x0c\x01\x7f\xfe\xf4", 5, 0, RC_CORRUPT,
+		  "missing terminator" },
+		/* Exponent: A = 0x8000 + 16386 with one digit: exp 16385. */
+		{ "\x0c\x03\xc0\x02\x0b\x00", 6, 0, RC_CORRUPT,
+		  "decimal exponent 16385 at offset 0 is out of range" },
+		{ "\x0c\x03\x00\x00\x0b\x00", 6, 0, RC_CORRUPT,
+		  "decimal exponent -32769" },
+		/* 20 digit bytes: 40 digits. */
+		{ "\x0c\x03\x80\x28\x64\x64\x64\x64\x64\x64\x64\x64\x64"
+		  "\x64\x64\x64\x64\x64\x64\x64\x64\x64\x64\x64\x00", 25, 0,
+		  RC_CORRUPT, "has too many digits" },
+		/* 2^127 = 170141183460469231731687303715884105728 as +. */
+		{ "\x0c\x03\x80\x27\x12\x02\x2a\x13\x23\x3d\x2f\x5d\x20"
+		  "\x4a\x11\x58\x1f\x26\x10\x59\x2a\x06\x49\x51\x00", 25, 0,
+		  RC_CORRUPT, "does not fit 128 bits" },
 		{ "\x05\xff", 2, 1, RC_CORRUPT, "unknown tag 0xff at offset 1" },
 		{ "\x05\x03", 2, 1, RC_CORRUPT, "keyspace prefix 0x03 at "
 		  "offset 1" },
@@ -762,6 +919,22 @@ static void test_pretty_table(void **state)
 		     "/\"\\xc3(\"/\"\\xc2\\x85\"/\"\\xc0\\xaf\""
 		     "/\"\\xed\\xa0\\x80\"/\"\\xe2\\x98\"/\"\\xf4\\x90\\x80\\x80\"");
 
+	/* Decimals: normalized digits, then 'd'. */
+	keys_buf_reset(&b);
+	v[0] = keys_decimal(150, -2);
+	v[1] = keys_decimal(-3, 1);
+	v[2] = keys_decimal(0, -5);
+	v[3] = keys_decimal(12, -41);
+	v[4] = keys_decimal(-5, -40);
+	v[5] = keys_decimal(7, 39);
+	v[6] = keys_decimal(7, 40);
+	v[7] = keys_decimal(-1234567, -3);
+	assert_int_equal(keys_encode_tuple(&b, v, 8, &e), RC_OK);
+	CHECK_PRETTY(b, "/1.5d/-30d/0d/1.2e-40d"
+		     "/-0.0000000000000000000000000000000000000005d"
+		     "/7000000000000000000000000000000000000000d/7e+40d"
+		     "/-1234.567d");
+
 	/* The empty key, bare prefixes. */
 	keys_buf_reset(&b);
 	CHECK_PRETTY(b, "/");
@@ -928,6 +1101,21 @@ static void test_parse_ok(void **state)
 		{ "/t/\"ab\"/PrefixEnd", "030b61620002" },
 		{ "/t/-1/PrefixEnd", "030880" },
 		{ "/t/9223372036854775807/PrefixEnd", "0309" },
+		{ "/0d", "0c02" },
+		{ "/-0.000d", "0c02" },
+		{ "/1d", "0c0380010b00" },
+		{ "/001.000d", "0c0380010b00" },
+		{ "/0.1e1d", "0c0380010b00" },
+		{ "/100e-2d", "0c0380010b00" },
+		{ "/1.5d", "0c0380011000" },
+		{ "/-1.5d", "0c017ffeefff" },
+		{ "/.001d", "0c037ffe0b00" },
+		{ "/1E-3d", "0c037ffe0b00" },
+		{ "/123d", "0c0380030d1f00" },
+		{ "/1e16384d", "0c03c0010b00" },
+		{ "/10e16383d", "0c03c0010b00" },
+		{ "/-170141183460469231731687303715884105728d",
+		  "0c017fd8edfdd5ecdcc2d0a2dfb5eea7e0d9efa6d5f9b6aeff" },
 	};
 	struct keys_buf b;
 	struct err e;
@@ -982,6 +1170,16 @@ static void test_parse_errors(void **state)
 		{ "/1.2.3", "unknown word" },
 		{ "/1e", "unknown word" },
 		{ "/1 ", "unknown word" },
+		{ "/1.2.3d", "unknown word '1.2.3d'" },
+		{ "/+5d", "unknown word" },
+		{ "/ed", "unknown word" },
+		{ "/1e+d", "unknown word" },
+		{ "/1xd", "unknown word" },
+		{ "/1e16385d", "decimal exponent out of range at offset 1" },
+		{ "/170141183460469231731687303715884105728d",
+		  "decimal does not fit 128 bits" },
+		{ "/1000000000000000000000000000000000000001d",
+		  "decimal has too many digits" },
 		{ "\"abc\"x", "text after the closing quote at offset 5" },
 		{ "/\"a\"b", "expected '/' at offset 4" },
 		{ "/x'00'/x'01'z", "expected '/' at offset 12" },
@@ -1111,9 +1309,51 @@ static double gen_float(void)
 }
 
 /* A random value; strings live in mem (STR_MAX bytes). */
+/* A decimal: small, huge, with trailing zeros, near the limits. */
+static struct keys_val gen_decimal(void)
+{
+	static const int32_t exps[] = {
+		-KEYS_DECIMAL_EXP_MAX, -KEYS_DECIMAL_EXP_MAX + 1, -40, -38,
+		-20, -2, -1, 0, 1, 2, 37, KEYS_DECIMAL_EXP_MAX - 40,
+	};
+	unsigned __int128 u;
+	__int128 c;
+	int32_t x;
+	int digits, i;
+
+	switch (rng_below(4)) {
+	case 0:
+		c = (__int128)rng_below(2001) - 1000;
+		break;
+	case 1:		/* up to 39 random digits */
+		digits = 1 + (int)rng_below(38);
+		u = 0;
+		for (i = 0; i < digits; i++)
+			u = u * 10 + rng_below(10);
+		c = (__int128)u;
+		break;
+	case 2:		/* all 128 bits random */
+		u = ((unsigned __int128)rng() << 64) | rng();
+		memcpy(&c, &u, sizeof(c));
+		break;
+	default:	/* a power of ten, nudged */
+		c = 1;
+		for (i = (int)rng_below(38); i > 0; i--)
+			c *= 10;
+		c += (__int128)rng_below(3) - 1;
+		break;
+	}
+	if (rng_below(2) && c != -(__int128)(~(unsigned __int128)0 >> 1) - 1)
+		c = -c;
+	x = rng_below(3) == 0 ?
+		exps[rng_below(sizeof(exps) / sizeof(exps[0]))] :
+		(int32_t)rng_below(13) - 6;
+	return keys_decimal(c, x);
+}
+
 static void gen_val(struct keys_val *v, uint8_t *mem)
 {
-	switch (rng_below(12)) {
+	switch (rng_below(14)) {
 	case 0:
 		*v = keys_null();
 		break;
@@ -1133,6 +1373,10 @@ static void gen_val(struct keys_val *v, uint8_t *mem)
 	case 8:
 	case 9:
 		*v = keys_bytes(mem, gen_string(mem));
+		break;
+	case 12:
+	case 13:
+		*v = gen_decimal();
 		break;
 	default:
 		*v = keys_text((const char *)mem, gen_string(mem));
@@ -1436,6 +1680,7 @@ int main(void)
 		cmocka_unit_test(test_buf),
 		cmocka_unit_test(test_encode_golden),
 		cmocka_unit_test(test_encode_keys),
+		cmocka_unit_test(test_decimal_encode),
 		cmocka_unit_test(test_order_table),
 		cmocka_unit_test(test_float_specials),
 		cmocka_unit_test(test_roundtrip_table),
