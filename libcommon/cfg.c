@@ -625,11 +625,7 @@ static int cfg_parse_digits(const char **p, uint64_t *v)
 	return 0;
 }
 
-/*
- * Duration in ms: 0 ok, -1 malformed, -2 bare number (no unit),
- * -3 too large.
- */
-static int cfg_parse_duration(const char *s, int64_t *out)
+int cfg_parse_duration(const char *s, int64_t *out)
 {
 	const char *p = s;
 	uint64_t total = 0, n, mul;

@@ -95,6 +95,12 @@ int cfg_get_bool(const struct cfg *cfg, const char *section, const char *key,
 		 int *out, struct err *e);
 
 /* Duration such as "250ms", "1s", "2m", "1h", "1m30s", in [min_ms, max_ms]. */
+/*
+ * A duration as the config file writes it ("250ms", "1m30s") in ms:
+ * 0 ok, -1 malformed, -2 a bare number (no unit), -3 too large.
+ */
+int cfg_parse_duration(const char *s, int64_t *out);
+
 int cfg_get_duration_ms(const struct cfg *cfg, const char *section,
 			const char *key, int64_t min_ms, int64_t max_ms,
 			int64_t *out, struct err *e);
