@@ -30,6 +30,8 @@
 #include "metrics.h"
 #include "router.h"
 #include "tso.h"
+#include "sqlapi.h"
+#include "sqlengine.h"
 #include "txn.h"
 #include "util.h"
 
@@ -70,8 +72,9 @@ static const char usage_text[] =
 "  -V, --version           show the version and exit\n"
 "\n"
 "Endpoints: POST /txn/begin, /txn/get, /txn/scan, /txn/put, /txn/delete,\n"
-"/txn/commit, /txn/rollback, POST /txn (one-shot), GET /status,\n"
-"GET /metrics.  See txcoord(8).\n";
+"/txn/commit, /txn/rollback, POST /txn (one-shot), POST /sql,\n"
+"POST /sql/session, DELETE /sql/session/ID, GET /status, GET /metrics.\n"
+"See txcoord(8).\n";
 
 /* Keys of the [txcoord] section; flags of the same name override them. */
 static const char *const txcoord_keys[] = {
@@ -386,6 +389,8 @@ struct txcoord {
 	struct tso *tso;
 	struct router *router;
 	struct txn_engine *eng;
+	struct sqlengine *sql;
+	struct sqlapi *sqlapi;
 	struct http_server *http;
 
 	/* series updated from module counters when /metrics is rendered */
@@ -598,6 +603,10 @@ static int run(struct txcoord_opts *o, const struct txcoord_settings *s,
 	 */
 	if ((rc = txapi_register(x.http, x.eng, e)) != RC_OK)
 		goto out;
+	/* ---- the SQL gateway (sqlapi.c): POST /sql and sessions ---- */
+	if ((rc = sqlengine_new(&x.sql, x.eng, x.router, e)) != RC_OK ||
+	    (rc = sqlapi_register(x.http, x.sql, 0, &x.sqlapi, e)) != RC_OK)
+		goto out;
 
 	memset(&ho, 0, sizeof(ho));
 	ho.listen = s->listen;
@@ -619,6 +628,8 @@ static int run(struct txcoord_opts *o, const struct txcoord_settings *s,
 out:
 	/* requests first, then what they use */
 	http_server_free(x.http);
+	sqlapi_free(x.sqlapi);		/* rolls back open SQL sessions */
+	sqlengine_free(x.sql);
 	txn_engine_free(x.eng);
 	router_free(x.router);
 	tso_free(x.tso);

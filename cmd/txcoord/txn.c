@@ -118,6 +118,7 @@ struct txn {
 	unsigned char *anchor;
 	size_t alen;
 	int has_record;
+	int read_only;			/* txn_begin_at: a historical read */
 	struct txnbg_hb *hb;
 	/* session table (eng->mu) */
 	struct txn *hnext;
@@ -936,6 +937,9 @@ int txn_put(struct txn *t, const void *key, size_t klen, const void *val,
 	if ((rc = check_open(t, e)) != RC_OK ||
 	    (rc = check_user_key(key, klen, e)) != RC_OK)
 		return rc;
+	if (t->read_only)
+		return err_set(e, RC_BAD_INPUT, "cannot write in a read-only "
+			       "(AS OF SYSTEM TIME) transaction");
 	if (vlen > TXN_VALUE_MAX)
 		return err_set(e, RC_TOO_LARGE, "value of %zu bytes is over "
 			       "the limit of %u", vlen, TXN_VALUE_MAX);
@@ -949,6 +953,9 @@ int txn_delete(struct txn *t, const void *key, size_t klen, struct err *e)
 	if ((rc = check_open(t, e)) != RC_OK ||
 	    (rc = check_user_key(key, klen, e)) != RC_OK)
 		return rc;
+	if (t->read_only)
+		return err_set(e, RC_BAD_INPUT, "cannot write in a read-only "
+			       "(AS OF SYSTEM TIME) transaction");
 	return txnbuf_put(&t->writes, key, klen, NULL, 0, 1, e);
 }
 
@@ -1568,7 +1575,9 @@ int txn_commit(struct txn *t, uint64_t *cts, int *one_pc, struct err *e)
 
 /* ---- life cycle --------------------------------------------------------- */
 
-int txn_begin(struct txn_engine *eng, struct txn **out, struct err *e)
+/* A transaction reading at ts, or at a fresh tsod timestamp when ts 0. */
+static int begin_at(struct txn_engine *eng, uint64_t ts, struct txn **out,
+		    struct err *e)
 {
 	struct txn *t = calloc(1, sizeof(*t));
 	int rc;
@@ -1579,7 +1588,10 @@ int txn_begin(struct txn_engine *eng, struct txn **out, struct err *e)
 		free(t);
 		return err_set(e, RC_INTERNAL, "cannot draw a transaction id");
 	}
-	if ((rc = tso_get(eng->tso, &t->rts, e)) != RC_OK) {
+	if (ts != 0) {
+		t->rts = ts;
+		t->read_only = 1;
+	} else if ((rc = tso_get(eng->tso, &t->rts, e)) != RC_OK) {
 		free(t);
 		return rc;
 	}
@@ -1591,6 +1603,29 @@ int txn_begin(struct txn_engine *eng, struct txn **out, struct err *e)
 	t->t0 = metrics_now();
 	*out = t;
 	return RC_OK;
+}
+
+int txn_begin(struct txn_engine *eng, struct txn **out, struct err *e)
+{
+	return begin_at(eng, 0, out, e);
+}
+
+int txn_begin_at(struct txn_engine *eng, uint64_t ts, struct txn **out,
+		 struct err *e)
+{
+	uint64_t now;
+	int rc;
+
+	if (ts == 0)
+		return err_set(e, RC_BAD_INPUT, "timestamp 0 is not a "
+			       "valid read timestamp");
+	/* Never read the future: a later write could land below it. */
+	if ((rc = tso_get(eng->tso, &now, e)) != RC_OK)
+		return rc;
+	if (ts > now)
+		return err_set(e, RC_BAD_INPUT, "AS OF SYSTEM TIME: the "
+			       "timestamp is in the future");
+	return begin_at(eng, ts, out, e);
 }
 
 void txn_rollback(struct txn *t)

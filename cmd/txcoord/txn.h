@@ -116,6 +116,14 @@ void txn_engine_stats(struct txn_engine *eng, struct txn_stats *st);
 /* A new transaction reading at a fresh timestamp from tsod. */
 int txn_begin(struct txn_engine *eng, struct txn **out, struct err *e);
 
+/*
+ * A read-only transaction reading at ts (AS OF SYSTEM TIME): RC_BAD_INPUT
+ * for a timestamp above tsod's current one; its writes are refused.
+ * Reads older than the ranges' GC horizon fail with a retryable error.
+ */
+int txn_begin_at(struct txn_engine *eng, uint64_t ts, struct txn **out,
+		 struct err *e);
+
 /* Rolls back (if still open) and frees.  NULL is a no-op. */
 void txn_free(struct txn *t);
 
