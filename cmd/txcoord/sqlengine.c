@@ -211,7 +211,16 @@ static int ranges_of(void *arg, const void *start, size_t slen,
 		size_t rl = 0;
 		json_t *it;
 
-		if (router_locate(eng->router, key, klen, &d, &ke) != RC_OK) {
+		/* the cache may be stale (it is corrected only when a
+		   request meets a moved range): ask meta afresh */
+		if (router_locate(eng->router, key, klen, &d, &ke) == RC_OK) {
+			router_invalidate(eng->router, d.range_id);
+			if (router_locate(eng->router, key, klen, &d, &ke) !=
+			    RC_OK) {
+				json_decref(arr);
+				return sqlctx_kv_error(&ke, e);
+			}
+		} else {
 			json_decref(arr);
 			return sqlctx_kv_error(&ke, e);
 		}
