@@ -1,0 +1,5 @@
+/* lead /* nested */ */ SELECT 1 -- tail
+; 'a'
+'b'; SELECT 'multi'
+  -- c
+'line'

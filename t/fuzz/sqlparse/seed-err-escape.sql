@@ -1,0 +1,1 @@
+SELECT E'\ud800', E'\u0000', E'\xff', x'0g'

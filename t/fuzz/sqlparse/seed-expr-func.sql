@@ -1,0 +1,1 @@
+SELECT count(*), count(DISTINCT a), sum(ALL b), abs(-1), coalesce(a, b), left('abc', 2), now(), CURRENT_TIMESTAMP, CURRENT_DATE

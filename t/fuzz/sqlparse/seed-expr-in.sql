@@ -1,0 +1,1 @@
+SELECT a IN (1, 2, 3), a NOT IN (SELECT b FROM u), a IN ((SELECT 1), 2), a IN ((SELECT 1)), 1 IN ()

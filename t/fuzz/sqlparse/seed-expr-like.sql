@@ -1,0 +1,1 @@
+SELECT a LIKE 'x%', a NOT ILIKE 'y_' ESCAPE '!'

@@ -1,0 +1,1 @@
+SELECT - - + 3 * -a / 2 % 5 || 'x', NOT a = b, a < b IS NULL, a || b LIKE c || d, (a OR b) AND c

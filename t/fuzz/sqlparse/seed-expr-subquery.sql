@@ -1,0 +1,1 @@
+SELECT (SELECT max(a) FROM t), EXISTS (SELECT 1 WHERE false), ((SELECT 1) + 1)

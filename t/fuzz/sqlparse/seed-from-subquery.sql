@@ -1,0 +1,1 @@
+SELECT s.n FROM (VALUES (1), (2)) AS s (n), ((SELECT 1) AS q JOIN t ON true)

@@ -1,0 +1,1 @@
+INSERT INTO t (a, b) VALUES (1, DEFAULT), (2, 'x') ON CONFLICT (a) DO UPDATE SET b = excluded.b WHERE t.b IS NULL RETURNING *

@@ -1,0 +1,1 @@
+SELECT "Mixed Case", "a""b", café, date, key, db.t.c FROM "select"

@@ -1,0 +1,1 @@
+SELECT 1, -2.5e3, 'it''s', E'\n\u00e9', $$d$$, x'00ff', TRUE, NULL
