@@ -17,6 +17,7 @@
 #include "keys.h"
 #include "sqlexec.h"
 #include "sqlparse.h"
+#include "sqlplan.h"
 #include "sqlrow.h"
 
 #define SQLSTATE_DUP_DATABASE	"42P04"
@@ -437,8 +438,12 @@ static int build_columns(struct sqlctx *ctx, const struct sql_create_table *ct,
 
 			if (sql == NULL)
 				return sqlerr_nomem(e);
-			/* what is stored must read back */
-			if (sqlparse_expr(ctx->a, sql, strlen(sql), &x, e) != 0)
+			/* what is stored must read back, and fit the column
+			   (DEFAULT 'abc' on an INT is 22P02 now, as in
+			   PostgreSQL, not at the first INSERT) */
+			if (sqlparse_expr(ctx->a, sql, strlen(sql), &x, e) != 0 ||
+			    sqlplan_check_default(ctx, cd->default_, &c->type,
+						  c->name, e) != 0)
 				return -1;
 			c->default_sql = sql;
 		}

@@ -32,6 +32,12 @@ struct run {
 	struct sqlplan *p;
 	struct arena *row;	/* per-row scratch */
 	struct arena *keep;	/* rows kept for the write phase */
+	/*
+	 * REPLACE INTO / INSERT OR REPLACE are SQLite's statements, and they
+	 * keep SQLite's rule that a declared VARCHAR(n) length is not
+	 * enforced (the sqllogictest corpus relies on it).
+	 */
+	int lax_lengths;
 };
 
 static int run_begin(struct sqlctx *ctx, struct run *r, struct sqlerr *e)
@@ -55,7 +61,7 @@ static void run_end(struct run *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* ---- results ------------------------------------------------------------- */
+/* ---- results ------------------------------------------------------------ */
 
 static int add_columns(struct sqlres *res, const char *const *names,
 		       const struct sql_type *types, size_t n,
@@ -146,7 +152,7 @@ out:
 	return rc;
 }
 
-/* ---- DML helpers -------------------------------------------------------------- */
+/* ---- DML helpers -------------------------------------------------------- */
 
 static int writable(struct sqlctx *ctx, const char *what, int pos,
 		    struct sqlerr *e)
@@ -164,8 +170,10 @@ static int target_table(struct run *r, const struct sql_name *n,
 	if (sqlplan_relation(r->p, n, out, e) != 0)
 		return -1;
 	if ((*out)->kind == SQLCAT_VIEW)
-		return sqlerr_set(e, SQLSTATE_WRONG_OBJECT, n->pos, "cannot %s "
-				  "view \"%s\"", verb, n->name);
+		return sqlerr_set(e, SQLSTATE_WRONG_OBJECT, n->pos,
+				  "cannot %s "
+				  "view \"%s\"",
+				  verb, n->name);
 	return 0;
 }
 
@@ -190,10 +198,12 @@ static int not_null_check(const struct sqlcat_desc *d,
 	for (size_t i = 0; i < d->ncols; i++)
 		if (row[i].kind == SQL_DATUM_NULL &&
 		    (!d->cols[i].nullable || is_pk_col(d, i)))
-			return sqlerr_set(e, SQLSTATE_NOT_NULL, 0, "null value "
-					  "in column \"%s\" of relation \"%s\" "
-					  "violates not-null constraint",
-					  d->cols[i].name, d->name);
+			return sqlerr_set(
+				e, SQLSTATE_NOT_NULL, 0,
+				"null value "
+				"in column \"%s\" of relation \"%s\" "
+				"violates not-null constraint",
+				d->cols[i].name, d->name);
 	return 0;
 }
 
@@ -202,9 +212,13 @@ static int assign_to(struct run *r, struct sqlx *x,
 		     const struct sqlcat_column *col, int pos,
 		     struct sqlx **out, struct sqlerr *e)
 {
-	if (sqlval_assign_check(&x->type, &col->type, col->name, pos, e) != 0)
+	struct sql_type t = col->type;
+
+	if (r->lax_lengths && t.kind == SQL_TYPE_VARCHAR)
+		t.width = 0;
+	if (sqlval_assign_check(&x->type, &t, col->name, pos, e) != 0)
 		return -1;
-	return sqlx_cast_to(r->ctx->a, x, &col->type, 1,
+	return sqlx_cast_to(r->ctx->a, x, &t, 1,
 			    x->kind == SQLX_CONST &&
 			    sqlval_type_is_unknown(&x->type), pos, out, e);
 }
@@ -301,7 +315,7 @@ static int returning_row(struct run *r, const struct returning *rt,
 	return add_row(res, v, rt->types, rt->n, r->row, e);
 }
 
-/* ---- INSERT ----------------------------------------------------------------------- */
+/* ---- INSERT ------------------------------------------------------------- */
 
 /* A set of primary keys (ON CONFLICT DO UPDATE touches a row once). */
 struct pkent {
@@ -423,12 +437,13 @@ static int conflict_index(const struct sqlcat_desc *d,
 		if (!ix->unique || ix->ncols != n)
 			continue;
 		for (size_t i = 0; i < n; i++) {
-			const struct sqlcat_column *c = sqlcat_col(d,
-								   cols[i]->name);
+			const struct sqlcat_column *c =
+				sqlcat_col(d, cols[i]->name);
 
 			if (c == NULL)
 				return sqlerr_set(e, SQLSTATE_UNDEF_COLUMN,
-						  cols[i]->pos, "column \"%s\" "
+						  cols[i]->pos,
+						  "column \"%s\" "
 						  "does not exist",
 						  cols[i]->name);
 			for (size_t k = 0; k < ix->ncols; k++)
@@ -559,7 +574,8 @@ static int do_upsert(struct ins *s, struct sql_datum *row, struct sqlerr *e)
 		if (sqlrow_insert(r->ctx->kv, d, row, r->row, &cf, e) != 0)
 			return -1;
 	} else {
-		if (sqlrow_get(r->ctx->kv, d, row, r->row, old, &found, e) != 0)
+		if (sqlrow_get(r->ctx->kv, d, row, r->row, old, &found, e) !=
+		    0)
 			return -1;
 		if (!found) {
 			if (sqlrow_insert(r->ctx->kv, d, row, r->row, &cf,
@@ -589,6 +605,28 @@ static int insert_row(struct ins *s, struct sql_datum *row, struct sqlerr *e)
 		return -1;
 	if (s->in->upsert)
 		return do_upsert(s, row, e);
+	if (s->target != NULL) {
+		/*
+		 * The index ON CONFLICT names decides first, even when the row
+		 * would also collide elsewhere (PostgreSQL's arbiter index).
+		 */
+		struct sql_datum *vals, *old;
+		int has_null, found;
+
+		vals = index_vals(r->row, s->d, s->target, row, &has_null);
+		old = arena_alloc(r->row, (s->d->ncols + 1) * sizeof(*old));
+		if (vals == NULL || old == NULL)
+			return sqlerr_nomem(e);
+		if (!has_null) {
+			if (sqlrow_lookup(r->ctx->kv, s->d, s->target, vals,
+					  r->row, old, &found, e) != 0)
+				return -1;
+			if (found && s->in->on_conflict == SQL_CONFLICT_NOTHING)
+				return 0;
+			if (found)
+				return do_update_conflict(s, row, e);
+		}
+	}
 	if (sqlrow_insert(r->ctx->kv, s->d, row, r->row, &cf, e) != 0) {
 		if (e == NULL || strcmp(e->sqlstate, SQLSTATE_UNIQUE) != 0 ||
 		    cf == NULL)
@@ -639,7 +677,8 @@ static int fill_row(struct ins *s, const struct sql_datum *given,
 			int64_t id;
 
 			if (r->ctx->next_rowid == NULL)
-				return sqlerr_set(e, SQLSTATE_INTERNAL, 0, "no "
+				return sqlerr_set(e, SQLSTATE_INTERNAL, 0,
+						  "no "
 						  "rowid allocator");
 			if (r->ctx->next_rowid(r->ctx->rowid_arg, &id, e) != 0)
 				return -1;
@@ -672,7 +711,8 @@ static int insert_setup(struct ins *s, struct sqlscope *ts,
 
 			if (k < 0)
 				return sqlerr_set(e, SQLSTATE_UNDEF_COLUMN,
-						  in->columns[i]->pos, "column "
+						  in->columns[i]->pos,
+						  "column "
 						  "\"%s\" of relation \"%s\" "
 						  "does not exist",
 						  in->columns[i]->name,
@@ -724,14 +764,13 @@ static int insert_setup(struct ins *s, struct sqlscope *ts,
 
 			if (k < 0)
 				return sqlerr_set(e, SQLSTATE_UNDEF_COLUMN,
-						  as->pos, "column \"%s\" of "
+						  as->pos,
+						  "column \"%s\" of "
 						  "relation \"%s\" does not "
-						  "exist", as->column, d->name);
-			if (s->set[k] != NULL)
-				return sqlerr_set(e, SQLSTATE_SYNTAX, as->pos,
-						  "multiple assignments to "
-						  "same column \"%s\"",
-						  as->column);
+						  "exist",
+						  as->column, d->name);
+			/* a column assigned twice: the last one wins
+			   (SQLite's and MySQL's rule; see UPDATE) */
 			if (as->value->kind == SQL_EXPR_DEFAULT) {
 				if (default_of(r, d, (size_t)k, s->defaults,
 					       &x, e) != 0)
@@ -777,15 +816,18 @@ static int insert_values(struct ins *s, const struct sql_query *q,
 
 		if (rw->n > nt)
 			return sqlerr_set(e, SQLSTATE_SYNTAX,
-					  rw->items[nt]->pos, "INSERT has more "
+					  rw->items[nt]->pos,
+					  "INSERT has more "
 					  "expressions than target columns");
 		if (rw->n < nt)
-			return sqlerr_set(e, SQLSTATE_SYNTAX, rw->pos, "INSERT "
+			return sqlerr_set(e, SQLSTATE_SYNTAX, rw->pos,
+					  "INSERT "
 					  "has more target columns than "
 					  "expressions");
 		for (size_t k = 0; k < nt; k++) {
 			const struct sql_expr *it = rw->items[k];
-			const struct sqlcat_column *col = &d->cols[s->tcols[k]];
+			const struct sqlcat_column *col =
+				&d->cols[s->tcols[k]];
 
 			isdef[k] = it->kind == SQL_EXPR_DEFAULT;
 			if (isdef[k])
@@ -830,10 +872,12 @@ static int insert_query(struct ins *s, const struct sql_query *q,
 	if (s->in->ncolumns == 0 && op->ncols < nt)
 		s->ntcols = nt = op->ncols;
 	if (op->ncols > nt)
-		return sqlerr_set(e, SQLSTATE_SYNTAX, q->pos, "INSERT has more "
+		return sqlerr_set(e, SQLSTATE_SYNTAX, q->pos,
+				  "INSERT has more "
 				  "expressions than target columns");
 	if (op->ncols < nt)
-		return sqlerr_set(e, SQLSTATE_SYNTAX, q->pos, "INSERT has more "
+		return sqlerr_set(e, SQLSTATE_SYNTAX, q->pos,
+				  "INSERT has more "
 				  "target columns than expressions");
 	xs = arena_alloc(r->ctx->a, (nt + 1) * sizeof(*xs));
 	if (xs == NULL)
@@ -918,6 +962,7 @@ static int run_insert(struct sqlctx *ctx, const struct sql_insert *in,
 	s.r = &r;
 	s.in = in;
 	s.res = res;
+	r.lax_lengths = in->replace;
 	if (writable(ctx, in->upsert ? (in->replace ? "REPLACE" : "UPSERT") :
 		     "INSERT", pos, e) != 0 ||
 	    target_table(&r, &in->table, "insert into", &s.d, e) != 0)
@@ -961,7 +1006,7 @@ out:
 	return rc;
 }
 
-/* ---- UPDATE and DELETE -------------------------------------------------------- */
+/* ---- UPDATE and DELETE -------------------------------------------------- */
 
 /* Read every row of d that where selects (copied into r->keep). */
 static int collect(struct run *r, struct sqlop *scan, size_t nc,
@@ -1074,12 +1119,11 @@ static int run_update(struct sqlctx *ctx, const struct sql_update *up,
 				   as->column, d->name);
 			goto out;
 		}
-		if (set[k] != NULL) {
-			sqlerr_set(e, SQLSTATE_SYNTAX, as->pos, "multiple "
-				   "assignments to same column \"%s\"",
-				   as->column);
-			goto out;
-		}
+		/*
+		 * SET x = 3, x = 4: PostgreSQL refuses it (42601); SQLite and
+		 * MySQL let the last assignment win, and the sqllogictest
+		 * corpus expects that, so we do too.
+		 */
 		if (as->value->kind == SQL_EXPR_DEFAULT) {
 			if (default_of(&r, d, (size_t)k, defaults, &x, e) != 0)
 				goto out;
@@ -1195,7 +1239,7 @@ out:
 	return rc;
 }
 
-/* ---- EXPLAIN -------------------------------------------------------------------- */
+/* ---- EXPLAIN ------------------------------------------------------------ */
 
 static int explain_line(void *arg, int depth, const char *line,
 			struct sqlerr *e)
@@ -1235,8 +1279,9 @@ static int run_explain(struct sqlctx *ctx, const struct sql_stmt *st,
 	case SQL_STMT_INSERT: {
 		const struct sql_insert *in = st->u.insert;
 		const struct sqlcat_desc *d;
-		const char *what = in->upsert ? (in->replace ? "replace into" :
-						 "upsert into") : "insert into";
+		const char *what = in->upsert ? (in->replace ? "replace into"
+							     : "upsert into")
+					      : "insert into";
 
 		if (target_table(&r, &in->table, "insert into", &d, e) != 0)
 			goto out;
@@ -1305,7 +1350,7 @@ out:
 	return rc;
 }
 
-/* ---- entry point ------------------------------------------------------------------ */
+/* ---- entry point -------------------------------------------------------- */
 
 int sqlexec_stmt(struct sqlctx *ctx, const struct sql_stmt *st,
 		 struct sqlres *res, struct sqlerr *e)

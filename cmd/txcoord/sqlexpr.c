@@ -95,7 +95,7 @@ int sqlx_cast_to(struct arena *a, struct sqlx *x, const struct sql_type *to,
 	return 0;
 }
 
-/* ---- walks ---------------------------------------------------------------- */
+/* ---- walks -------------------------------------------------------------- */
 
 /* Calls fn on each direct child; stops at the first non-zero return. */
 static int children(const struct sqlx *x,
@@ -168,6 +168,34 @@ static int children(const struct sqlx *x,
 	return 0;
 }
 
+struct each_sub {
+	int (*fn)(void *arg, const struct sqlx_sub *s);
+	void *arg;
+};
+
+static int each_sub(const struct sqlx *x, void *arg)
+{
+	struct each_sub *es = arg;
+	int r;
+
+	if (x->kind == SQLX_EXISTS || x->kind == SQLX_SUBQUERY)
+		return es->fn(es->arg, x->u.sub);
+	if (x->kind == SQLX_IN_QUERY &&
+	    (r = es->fn(es->arg, x->u.inq.sub)) != 0)
+		return r;
+	return children(x, each_sub, arg);
+}
+
+int sqlx_each_sub(const struct sqlx *x,
+		  int (*fn)(void *arg, const struct sqlx_sub *s), void *arg)
+{
+	struct each_sub es = { fn, arg };
+
+	if (x == NULL)
+		return 0;
+	return each_sub(x, &es);
+}
+
 static int reads_row(const struct sqlx *x, void *arg)
 {
 	(void)arg;
@@ -207,7 +235,7 @@ bool sqlx_is_const_tree(const struct sqlx *x)
 	return not_const(x, NULL) == 0;
 }
 
-/* ---- helpers -------------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------ */
 
 int sqlx_datum_cmp(const struct sql_datum *a, const struct sql_datum *b)
 {
@@ -299,7 +327,7 @@ static int cast_if(const struct sql_datum *d, const struct sql_type *from,
 	return sqlval_cast(d, from, to, a, out, e);
 }
 
-/* ---- subqueries ----------------------------------------------------------- */
+/* ---- subqueries --------------------------------------------------------- */
 
 static int sub_scalar(struct sqlx_sub *s, const struct sqlx_env *env,
 		      struct arena *a, struct sql_datum *out,
@@ -426,7 +454,21 @@ static int eval_in_query(const struct sqlx *x, const struct sqlx_env *env,
 
 	if (sqlx_eval(x->u.inq.arg, env, a, &v, e) != 0)
 		return -1;
-	if (!s->correlated) {
+	if (x->u.inq.never) {		/* no row can equal v */
+		const struct sql_datum *row;
+
+		if (sqlop_open(s->plan, env, e) != 0)
+			goto fail;
+		for (;;) {
+			if (sqlop_next(s->plan, &row, e) != 0)
+				goto fail;
+			if (row == NULL)
+				break;
+			empty = 0;
+			saw_null |= row[0].kind == SQL_DATUM_NULL;
+		}
+		sqlop_close(s->plan);
+	} else if (!s->correlated) {
 		if (!s->cached && sub_in_fill(s, env, to, e) != 0)
 			return -1;
 		empty = s->nvals == 0 && !s->has_null;
@@ -478,7 +520,7 @@ fail:
 	return -1;
 }
 
-/* ---- evaluation ----------------------------------------------------------- */
+/* ---- evaluation --------------------------------------------------------- */
 
 static int eval_in_list(const struct sqlx *x, const struct sqlx_env *env,
 			struct arena *a, struct sql_datum *out,
@@ -796,7 +838,7 @@ int sqlx_eval_truth(const struct sqlx *x, const struct sqlx_env *env,
 	return 0;
 }
 
-/* ---- folding -------------------------------------------------------------- */
+/* ---- folding ------------------------------------------------------------ */
 
 static int is_const(const struct sqlx *x)
 {

@@ -36,8 +36,8 @@ enum sqlx_kind {
 	SQLX_COL,		/* u.col */
 	SQLX_CAST,		/* u.cast: u.cast.arg of type u.cast.from */
 	SQLX_ASSIGN,		/* u.cast, with sqlval_assign() rules */
-	SQLX_BINOP,		/* u.bin: operands already of t.left/t.right */
-	SQLX_DISTINCT,		/* u.bin: IS [NOT] DISTINCT FROM (op EQ) */
+	SQLX_BINOP,		/* u.bin: operands of t.left/t.right */
+	SQLX_DISTINCT,		/* u.bin: IS [NOT] DISTINCT FROM */
 	SQLX_NEG,		/* u.arg */
 	SQLX_NOT,		/* u.arg */
 	SQLX_AND,		/* u.list */
@@ -59,12 +59,12 @@ enum sqlx_kind {
 struct sqlx_sub {
 	struct sqlop *plan;
 	int correlated;		/* refers to an enclosing query's row */
-	struct sql_type type;	/* of its (only) column, for scalar / IN */
+	struct sql_type type;	/* of its only column */
 	struct arena *cache_arena;	/* the statement's: cached values */
 	/* cache (uncorrelated only) */
 	int cached;
 	struct sql_datum val;	/* scalar: the value; EXISTS: a BOOL */
-	struct sql_datum *vals;	/* IN: distinct non-NULL values, sorted */
+	struct sql_datum *vals;	/* IN: distinct non-NULL, sorted */
 	size_t nvals;
 	int has_null;		/* IN: the subquery returned a NULL */
 };
@@ -72,7 +72,7 @@ struct sqlx_sub {
 struct sqlx {
 	enum sqlx_kind kind;
 	struct sql_type type;	/* result type */
-	int pos;		/* for run-time errors: 0 (PostgreSQL's habit) */
+	int pos;		/* in the statement; 0 if none */
 	union {
 		struct sql_datum c;
 		struct {
@@ -118,7 +118,7 @@ struct sqlx {
 			size_t n;
 			struct sql_optype t;
 			int not_;
-			/* all items constant: sorted distinct non-NULL values */
+			/* all items constant: sorted distinct values */
 			struct sql_datum *sorted;
 			size_t nsorted;
 			int const_has_null;
@@ -129,6 +129,14 @@ struct sqlx {
 			struct sqlx_sub *sub;
 			struct sql_optype t;
 			int not_;
+			/*
+			 * arg and the subquery's column cannot be compared
+			 * ('hello' IN (SELECT int), bytes vs int): no row
+			 * equals arg, so the result is FALSE (TRUE for NOT
+			 * IN), NULL when arg or a row is NULL -- SQLite's
+			 * rule, where PostgreSQL raises an error.
+			 */
+			int never;
 		} inq;
 		struct sqlx_sub *sub;
 		struct {
@@ -145,7 +153,7 @@ struct sqlx {
 			struct sqlx *esc;	/* NULL: default */
 			int not_;
 			int icase;
-			struct sqlval_like *compiled;	/* constant pattern */
+			struct sqlval_like *compiled;	/* constant */
 		} like;
 		struct {
 			struct sql_func f;
@@ -195,6 +203,13 @@ bool sqlx_is_const_tree(const struct sqlx *x);
  * constant IN lists and LIKE patterns.  Returns the folded node.
  */
 struct sqlx *sqlx_fold(struct arena *a, struct sqlx *x);
+
+/*
+ * Call fn on every subquery directly in x (not those nested in the
+ * subqueries' own plans); stops at the first non-zero return.
+ */
+int sqlx_each_sub(const struct sqlx *x,
+		  int (*fn)(void *arg, const struct sqlx_sub *s), void *arg);
 
 /* ---- evaluation -------------------------------------------------------- */
 

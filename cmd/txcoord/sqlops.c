@@ -27,7 +27,7 @@
 
 #include "sqlrow.h"
 
-/* ---- run time -------------------------------------------------------------- */
+/* ---- run time ----------------------------------------------------------- */
 
 struct rowent {
 	struct rowent *next;		/* bucket chain */
@@ -182,7 +182,7 @@ struct sqlop *sqlop_new(struct sqlop_rt *rt, enum sqlop_kind kind,
 	return op;
 }
 
-/* ---- helpers ----------------------------------------------------------------- */
+/* ---- helpers ------------------------------------------------------------ */
 
 static int kverr(const struct err *ke, struct sqlerr *e)
 {
@@ -361,7 +361,7 @@ static int push_row(struct sqlop_state *st, struct sql_datum *r,
 	return 0;
 }
 
-/* ---- scans -------------------------------------------------------------------- */
+/* ---- scans -------------------------------------------------------------- */
 
 static int cmp_datum_qsort(const void *x, const void *y)
 {
@@ -433,8 +433,8 @@ static int scan_spans(struct sqlop *op, const struct sqlx_env *env,
 			goto out;
 		}
 		for (size_t i = 0; i < op->u.scan.nin; i++) {
-			if (sqlx_eval(op->u.scan.in_items[i], env, a, &items[m],
-				      e) != 0)
+			if (sqlx_eval(op->u.scan.in_items[i], env, a,
+				      &items[m], e) != 0)
 				goto out;
 			if (items[m].kind != SQL_DATUM_NULL)
 				m++;
@@ -482,9 +482,10 @@ static int scan_spans(struct sqlop *op, const struct sqlx_env *env,
 			}
 		}
 		if (sqlrow_range(op->u.scan.d, op->u.scan.ix, vals, neq,
-				 op->u.scan.lo ? &lo : NULL, op->u.scan.lo_incl,
-				 op->u.scan.hi ? &hi : NULL, op->u.scan.hi_incl,
-				 &s, &en, e) != 0 ||
+				 op->u.scan.lo ? &lo : NULL,
+				 op->u.scan.lo_incl,
+				 op->u.scan.hi ? &hi : NULL,
+				 op->u.scan.hi_incl, &s, &en, e) != 0 ||
 		    add_span(a, &spans, &n, &cap, &s, &en, e) != 0)
 			goto out;
 	} else {
@@ -637,8 +638,8 @@ static int scan_next(struct sqlop *op, const struct sql_datum **row,
 			int t;
 
 			arena_reset(st->ar);
-			if (sqlx_eval_truth(op->u.scan.filter, &env, st->ar, &t,
-					    e) != 0)
+			if (sqlx_eval_truth(op->u.scan.filter, &env, st->ar,
+					    &t, e) != 0)
 				return -1;
 			if (t != SQLX_TRUE)
 				continue;
@@ -648,7 +649,7 @@ static int scan_next(struct sqlop *op, const struct sql_datum **row,
 	}
 }
 
-/* ---- VALUES, FILTER, PROJECT ------------------------------------------------ */
+/* ---- VALUES, FILTER, PROJECT -------------------------------------------- */
 
 static int values_next(struct sqlop *op, const struct sql_datum **row,
 		       struct sqlerr *e)
@@ -714,14 +715,14 @@ static int project_next(struct sqlop *op, const struct sql_datum **row,
 	env.row = r;
 	env.outer = op->outer;
 	for (size_t c = 0; c < op->ncols; c++)
-		if (sqlx_eval(op->u.project.exprs[c], &env, st->ar, &st->out[c],
-			      e) != 0)
+		if (sqlx_eval(op->u.project.exprs[c], &env, st->ar,
+			      &st->out[c], e) != 0)
 			return -1;
 	*row = st->out;
 	return 0;
 }
 
-/* ---- joins -------------------------------------------------------------------- */
+/* ---- joins -------------------------------------------------------------- */
 
 static int cond_ok(struct sqlop *op, int *ok, struct sqlerr *e)
 {
@@ -1021,8 +1022,9 @@ static int hashjoin_next(struct sqlop *op, const struct sql_datum **row,
 				return 0;
 			}
 			st->lmatched = 0;
-			if (eval_keys(op->u.join.lkeys, nk, st->lrow, op->outer,
-				      st->ar, st->lkey, &has_null, e) != 0)
+			if (eval_keys(op->u.join.lkeys, nk, st->lrow,
+				      op->outer, st->ar, st->lkey, &has_null,
+				      e) != 0)
 				return -1;
 			st->chain = has_null ? NULL :
 				tab_find(&st->tab, st->lkey,
@@ -1058,7 +1060,7 @@ static int hashjoin_next(struct sqlop *op, const struct sql_datum **row,
 	}
 }
 
-/* ---- aggregation --------------------------------------------------------------- */
+/* ---- aggregation -------------------------------------------------------- */
 
 static int agg_update(struct sqlop *op, struct aggst *gs, size_t gidx,
 		      const struct sql_datum *r, struct sqlerr *e)
@@ -1295,7 +1297,7 @@ static int agg_next(struct sqlop *op, const struct sql_datum **row,
 	return 0;
 }
 
-/* ---- sort, distinct, limit, set operations ---------------------------------- */
+/* ---- sort, distinct, limit, set operations ------------------------------ */
 
 static int sort_cmp(const void *x, const void *y, void *arg)
 {
@@ -1391,7 +1393,8 @@ static int int_bound(struct sqlop *op, struct sqlx *x, const char *what,
 	if (d.kind == SQL_DATUM_NULL)
 		return 0;
 	if (d.i < 0)
-		return sqlerr_set(e, state, 0, "%s must not be negative", what);
+		return sqlerr_set(e, state, 0, "%s must not be negative",
+				  what);
 	*out = d.i;
 	*has = 1;
 	return 0;
@@ -1520,7 +1523,7 @@ static int setop_next(struct sqlop *op, const struct sql_datum **row,
 			return 0;
 		}
 		if (x != NULL)
-			continue;	/* on the right, or already returned */
+			continue;	/* on the right, or returned */
 		x = tab_add(&st->tab, r, h, 1, e);
 		if (x == NULL)
 			return -1;
@@ -1530,7 +1533,7 @@ static int setop_next(struct sqlop *op, const struct sql_datum **row,
 	}
 }
 
-/* ---- dispatch ------------------------------------------------------------------ */
+/* ---- dispatch ----------------------------------------------------------- */
 
 int sqlop_open(struct sqlop *op, const struct sqlx_env *outer,
 	       struct sqlerr *e)
@@ -1655,7 +1658,7 @@ void sqlop_close(struct sqlop *op)
 		sqlkv_page_release(&st->pg);
 }
 
-/* ---- EXPLAIN --------------------------------------------------------------------- */
+/* ---- EXPLAIN ------------------------------------------------------------ */
 
 static const char *join_name(enum sqlop_join t)
 {
@@ -1737,12 +1740,14 @@ static int explain_ranges(struct sqlctx *ctx, const struct span *sp,
 		return -1;
 	arr = j;
 	json_array_foreach(arr, i, r) {
-		char id[64], leader[128];
+		char id[64], who[160];
+		int has_leader = json_object_get(r, "leader") != NULL;
 
 		json_field(r, "range_id", id, sizeof(id));
-		json_field(r, "leader", leader, sizeof(leader));
-		if (line(fn, arg, depth, ctx->a, e, "range %s (leader %s)", id,
-			 leader) != 0) {
+		json_field(r, has_leader ? "leader" : "replicas", who,
+			   sizeof(who));
+		if (line(fn, arg, depth, ctx->a, e, "range %s (%s %s)", id,
+			 has_leader ? "leader" : "replicas", who) != 0) {
 			json_decref(arr);
 			return -1;
 		}
@@ -1812,6 +1817,91 @@ static int explain_scan(struct sqlop *op, int depth, sqlop_line_fn fn,
 				return -1;
 		}
 	}
+	return 0;
+}
+
+struct explain_sub {
+	int depth;
+	sqlop_line_fn fn;
+	void *arg;
+	struct sqlerr *e;
+	struct arena *a;
+};
+
+static int explain_one_sub(void *arg, const struct sqlx_sub *s)
+{
+	struct explain_sub *x = arg;
+
+	if (line(x->fn, x->arg, x->depth, x->a, x->e, "subquery (%s)",
+		 s->correlated ? "for each row" : "once") != 0)
+		return -1;
+	return sqlop_explain(s->plan, x->depth + 1, x->fn, x->arg, x->e);
+}
+
+/* The subqueries in op's own expressions. */
+static int explain_subs(struct sqlop *op, int depth, sqlop_line_fn fn,
+			void *arg, struct sqlerr *e)
+{
+	struct explain_sub x = { depth, fn, arg, e, op->rt->ctx->a };
+	struct sqlx *one[6] = { NULL };
+	struct sqlx **lists[4] = { NULL };
+	size_t nl[4] = { 0 };
+
+	switch (op->kind) {
+	case SQLOP_VALUES:
+		for (size_t i = 0; i < op->u.values.nrows; i++)
+			for (size_t c = 0; c < op->ncols; c++)
+				if (sqlx_each_sub(op->u.values.rows[i][c],
+						  explain_one_sub, &x) != 0)
+					return -1;
+		return 0;
+	case SQLOP_SCAN:
+		lists[0] = op->u.scan.eq;
+		nl[0] = op->u.scan.neq;
+		lists[1] = op->u.scan.in_items;
+		nl[1] = op->u.scan.nin;
+		one[0] = op->u.scan.lo;
+		one[1] = op->u.scan.hi;
+		one[2] = op->u.scan.filter;
+		break;
+	case SQLOP_FILTER:
+		one[0] = op->u.filter.pred;
+		break;
+	case SQLOP_PROJECT:
+		lists[0] = op->u.project.exprs;
+		nl[0] = op->ncols;
+		break;
+	case SQLOP_NLJOIN:
+	case SQLOP_HASHJOIN:
+		one[0] = op->u.join.cond;
+		lists[0] = op->u.join.lkeys;
+		nl[0] = op->u.join.nkeys;
+		lists[1] = op->u.join.rkeys;
+		nl[1] = op->kind == SQLOP_HASHJOIN ? op->u.join.nkeys : 0;
+		break;
+	case SQLOP_AGG:
+		lists[0] = op->u.agg.keys;
+		nl[0] = op->u.agg.nkeys;
+		for (size_t i = 0; i < op->u.agg.naggs; i++)
+			if (sqlx_each_sub(op->u.agg.aggs[i].arg,
+					  explain_one_sub, &x) != 0)
+				return -1;
+		break;
+	case SQLOP_LIMIT:
+		one[0] = op->u.limit.limit;
+		one[1] = op->u.limit.offset;
+		break;
+	default:
+		return 0;
+	}
+	for (size_t i = 0; i < 6; i++)
+		if (sqlx_each_sub(one[i], explain_one_sub, &x) != 0)
+			return -1;
+	for (size_t k = 0; k < 4; k++)
+		for (size_t i = 0; i < nl[k]; i++)
+			if (sqlx_each_sub(lists[k][i], explain_one_sub,
+					  &x) != 0)
+				return -1;
 	return 0;
 }
 
@@ -1887,6 +1977,8 @@ int sqlop_explain(struct sqlop *op, int depth, sqlop_line_fn fn, void *arg,
 			 SQLOP_HASHJOIN ? "on" : "filter", s) != 0)
 			return -1;
 	}
+	if (explain_subs(op, depth + 1, fn, arg, e) != 0)
+		return -1;
 	if (op->in != NULL &&
 	    sqlop_explain(op->in, depth + 1, fn, arg, e) != 0)
 		return -1;

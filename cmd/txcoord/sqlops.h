@@ -39,11 +39,11 @@
 #define SQLOP_SCAN_PAGE	1000	/* KV entries per scan page */
 
 enum sqlop_kind {
-	SQLOP_VALUES = 0,	/* rows of expressions (SELECT without FROM) */
+	SQLOP_VALUES = 0,	/* rows of expressions */
 	SQLOP_SCAN,		/* a table through one of its indexes */
 	SQLOP_FILTER,		/* rows of in for which pred is true */
 	SQLOP_PROJECT,		/* expressions over in's rows */
-	SQLOP_NLJOIN,		/* nested loops (materialized or lookup) */
+	SQLOP_NLJOIN,		/* nested loops (materialized, lookup) */
 	SQLOP_HASHJOIN,		/* equi-join, build side in2 */
 	SQLOP_AGG,		/* hash aggregation */
 	SQLOP_SORT,
@@ -108,7 +108,7 @@ struct sqlop {
 			const struct sqlcat_desc *d;
 			const struct sqlcat_index *ix;
 			const char *alias;
-			int covering;		/* index has what is needed */
+			int covering;	/* index has what is needed */
 			/* leading index columns fixed by equality: eq[i]
 			 * (evaluated at open, no current row) or, when
 			 * eq[i] is NULL, ext[i] set by a lookup join */
@@ -123,7 +123,7 @@ struct sqlop {
 			struct sqlx *hi;
 			int lo_incl;
 			int hi_incl;
-			struct sqlx *filter;	/* on the table row, or NULL */
+			struct sqlx *filter;	/* on the table row */
 		} scan;
 		struct {			/* FILTER */
 			struct sqlx *pred;
@@ -133,7 +133,7 @@ struct sqlop {
 		} project;
 		struct {			/* NLJOIN, HASHJOIN */
 			enum sqlop_join type;
-			struct sqlx *cond;	/* on the joined row, or NULL */
+			struct sqlx *cond;	/* on the joined row */
 			/* NLJOIN lookup: in2 is a SCAN whose first nkeys
 			 * ext values are lkeys evaluated on the left row */
 			int lookup;
@@ -166,7 +166,7 @@ struct sqlop {
 	struct sqlop_state *st;
 };
 
-/* ---- statement run time -------------------------------------------------- */
+/* ---- statement run time ------------------------------------------------- */
 
 int sqlop_rt_new(struct sqlctx *ctx, struct sqlop_rt **out,
 		 struct sqlerr *e);
@@ -178,7 +178,7 @@ struct sqlctx *sqlop_rt_ctx(const struct sqlop_rt *rt);
 struct sqlop *sqlop_new(struct sqlop_rt *rt, enum sqlop_kind kind,
 			size_t ncols);
 
-/* ---- running -------------------------------------------------------------- */
+/* ---- running ------------------------------------------------------------ */
 
 int sqlop_open(struct sqlop *op, const struct sqlx_env *outer,
 	       struct sqlerr *e);
@@ -187,7 +187,7 @@ int sqlop_next(struct sqlop *op, const struct sql_datum **row,
 	       struct sqlerr *e);
 void sqlop_close(struct sqlop *op);
 
-/* ---- EXPLAIN --------------------------------------------------------------- */
+/* ---- EXPLAIN ------------------------------------------------------------ */
 
 /* Called once per plan line, depth = indentation level. */
 typedef int (*sqlop_line_fn)(void *arg, int depth, const char *line,

@@ -34,15 +34,15 @@
 #include "sqlparse.h"
 #include "sqlrow.h"
 
-/* ---- structures -------------------------------------------------------------- */
+/* ---- structures --------------------------------------------------------- */
 
 struct pcol {
 	const char *name;
 	struct sql_type type;
 	int hidden;		/* not part of "*" (the hidden rowid) */
 	int qual_only;		/* only as rel.col (USING's two sides) */
-	int alias_rel;		/* >= 0: the same column as alias_rel's... */
-	size_t alias_col;	/* ...column alias_col (USING output) */
+	int alias_rel;		/* >= 0: the same column as column */
+	size_t alias_col;	/* alias_col of rel alias_rel (USING) */
 	int used;		/* referenced somewhere */
 };
 
@@ -65,7 +65,7 @@ struct grouping {
 	struct sqlscope *in;		/* the input scope */
 	const struct sql_expr **keys;
 	size_t nkeys;
-	int *key_rel;			/* plain column keys: rel, col; else -1 */
+	int *key_rel;			/* column keys: rel/col, or -1 */
 	size_t *key_col;
 	struct sql_type *key_type;
 	struct sqlagg *aggs;
@@ -83,7 +83,7 @@ struct sqlscope {
 	size_t nstar;
 	struct sqlscope *parent;
 	int level;
-	int all_avail;			/* analysis: positions meaningless */
+	int all_avail;			/* analysis: no positions */
 	struct grouping *grp;
 };
 
@@ -92,7 +92,7 @@ struct unit {
 	size_t base;			/* base table: its rel */
 	int is_base;
 	size_t width;
-	struct starent *star;		/* its columns for "*", in order */
+	struct starent *star;		/* its columns for "*" */
 	size_t nstar;
 	size_t capstar;
 };
@@ -137,7 +137,7 @@ struct sqlplan {
 	int level;
 	unsigned char *corr;
 	size_t capcorr;
-	struct unit **units;		/* stable pointers: planning nests */
+	struct unit **units;		/* stable: planning nests */
 	size_t nunits;
 	size_t capunits;
 	struct scanrec *scans;
@@ -152,7 +152,7 @@ struct sqlplan {
 struct cx {
 	struct sqlplan *p;
 	struct sqlscope *sc;
-	const char *clause;	/* aggregates not allowed here (NULL: they are) */
+	const char *clause;	/* aggregates not allowed here */
 	int in_agg;
 };
 
@@ -162,7 +162,7 @@ static int plan_query(struct sqlplan *p, const struct sql_query *q,
 static int cx_expr(struct cx *c, const struct sql_expr *x, struct sqlx **out,
 		   struct sqlerr *e);
 
-/* ---- small helpers -------------------------------------------------------------- */
+/* ---- small helpers ------------------------------------------------------ */
 
 static int grow(struct arena *a, void **v, size_t *cap, size_t n, size_t sz)
 {
@@ -314,7 +314,7 @@ static enum sql_op binop_of(enum sql_binop b)
 	}
 }
 
-/* ---- plan context, levels ---------------------------------------------------- */
+/* ---- plan context, levels ----------------------------------------------- */
 
 int sqlplan_new(struct sqlctx *ctx, struct sqlop_rt *rt,
 		struct sqlplan **out, struct sqlerr *e)
@@ -361,7 +361,7 @@ static int level_pop(struct sqlplan *p)
 	return c;
 }
 
-/* ---- scopes ------------------------------------------------------------------- */
+/* ---- scopes ------------------------------------------------------------- */
 
 static struct sqlscope *scope_new(struct sqlplan *p, struct sqlscope *parent)
 {
@@ -486,7 +486,7 @@ static void scope_layout(struct sqlscope *s, int u)
 		s->off[i] = s->rels[i]->unit == u ? s->rels[i]->off : SIZE_MAX;
 }
 
-/* ---- name resolution -------------------------------------------------------- */
+/* ---- name resolution ---------------------------------------------------- */
 
 static const char *qual_name(struct arena *a, const struct prel *r,
 			     const struct pcol *c)
@@ -522,8 +522,10 @@ static int bind_col(struct cx *c, struct sqlscope *s, int depth, size_t rel,
 		struct grouping *g = s->grp;
 
 		for (size_t k = 0; k < g->nkeys; k++)
-			if (g->key_rel[k] == (int)rel && g->key_col[k] == col) {
-				*out = sqlx_col(p->a, depth, k, &g->key_type[k]);
+			if (g->key_rel[k] == (int)rel &&
+			    g->key_col[k] == col) {
+				*out = sqlx_col(p->a, depth, k,
+						&g->key_type[k]);
 				return *out == NULL ? sqlerr_nomem(e) : 0;
 			}
 		if (depth > 0)
@@ -589,7 +591,8 @@ static int resolve(struct cx *c, const struct sql_expr *x, struct sqlx **out,
 					  "column reference \"%s\" is "
 					  "ambiguous", col);
 		if (nfound == 1)
-			return bind_col(c, s, depth, frel, fcol, x->pos, out, e);
+			return bind_col(c, s, depth, frel, fcol, x->pos, out,
+					e);
 		if (rel_seen)
 			return sqlerr_set(e, SQLSTATE_UNDEF_COLUMN, x->pos,
 					  "column %s.%s does not exist", tab,
@@ -603,7 +606,7 @@ static int resolve(struct cx *c, const struct sql_expr *x, struct sqlx **out,
 			  "column \"%s\" does not exist", col);
 }
 
-/* ---- expression compilation --------------------------------------------------- */
+/* ---- expression compilation --------------------------------------------- */
 
 static int fold(struct cx *c, struct sqlx *x, struct sqlx **out,
 		struct sqlerr *e)
@@ -874,18 +877,36 @@ static int cx_in_query(struct cx *c, const struct sql_expr *x,
 	if (s->plan->ncols != 1)
 		return sqlerr_set(e, SQLSTATE_SYNTAX, x->pos, "subquery has "
 				  "too many columns");
-	if (sqlval_binop_type(SQL_OP_EQ, &v[0]->type, &s->type, &t, x->pos,
-			      e) != 0)
-		return -1;
 	{
 		struct sql_type ts[2] = { v[0]->type, s->type };
+		struct sqlx *orig = v[0];
+		struct sqlerr te;
 
-		if (sqlval_common_type("IN", ts, 2, &ct, x->pos, e) != 0)
-			return -1;
+		sqlerr_clear(&te);
+		if (sqlval_binop_type(SQL_OP_EQ, &v[0]->type, &s->type, &t,
+				      x->pos, &te) != 0 ||
+		    sqlval_common_type("IN", ts, 2, &ct, x->pos, &te) != 0 ||
+		    coerce(c, v[0], &ct, pos[0], &v[0], &te) != 0 ||
+		    sqlval_binop_type(SQL_OP_EQ, &ct, &ct, &t, x->pos,
+				      &te) != 0) {
+			/* incomparable: see sqlexpr.h, inq.never */
+			if (strcmp(te.sqlstate, SQLSTATE_UNDEF_FUNC) != 0 &&
+			    strcmp(te.sqlstate, SQLSTATE_DATATYPE) != 0 &&
+			    strcmp(te.sqlstate, SQLSTATE_INVALID_TEXT) != 0) {
+				*e = te;
+				return -1;
+			}
+			n = node(c, SQLX_IN_QUERY, &bt);
+			if (n == NULL)
+				return sqlerr_nomem(e);
+			n->u.inq.arg = orig;
+			n->u.inq.sub = s;
+			n->u.inq.not_ = x->u.in_query.not_;
+			n->u.inq.never = 1;
+			*out = n;
+			return 0;
+		}
 	}
-	if (coerce(c, v[0], &ct, pos[0], &v[0], e) != 0 ||
-	    sqlval_binop_type(SQL_OP_EQ, &ct, &ct, &t, x->pos, e) != 0)
-		return -1;
 	n = node(c, SQLX_IN_QUERY, &bt);
 	if (n == NULL)
 		return sqlerr_nomem(e);
@@ -1051,9 +1072,12 @@ static int cx_agg(struct cx *c, const struct sql_expr *x, struct sqlx **out,
 	ag.distinct = x->u.func.distinct;
 	if (x->u.func.star) {
 		if (strcmp(name, "count") != 0)
-			return sqlerr_set(e, SQLSTATE_SYNTAX, x->pos, "%s(*) "
-					  "must be used to call a parameterless "
-					  "aggregate function", name);
+			return sqlerr_set(
+				e, SQLSTATE_SYNTAX, x->pos,
+				"%s(*) "
+				"must be used to call a parameterless "
+				"aggregate function",
+				name);
 		ag.fn = SQLAGG_COUNT_STAR;
 		ag.type = sqlval_type(SQL_TYPE_INT8);
 	} else {
@@ -1061,9 +1085,11 @@ static int cx_agg(struct cx *c, const struct sql_expr *x, struct sqlx **out,
 		struct sql_type at;
 
 		if (x->u.func.n != 1)
-			return sqlerr_set(e, SQLSTATE_UNDEF_FUNC, x->pos,
-					  "function %s with %zu arguments does "
-					  "not exist", name, x->u.func.n);
+			return sqlerr_set(
+				e, SQLSTATE_UNDEF_FUNC, x->pos,
+				"function %s with %zu arguments does "
+				"not exist",
+				name, x->u.func.n);
 		ic = *c;
 		ic.sc = g->in;
 		ic.in_agg = 1;
@@ -1077,7 +1103,8 @@ static int cx_agg(struct cx *c, const struct sql_expr *x, struct sqlx **out,
 			   strcmp(name, "max") == 0) {
 			ag.fn = name[1] == 'i' ? SQLAGG_MIN : SQLAGG_MAX;
 			if (sqlval_type_is_unknown(&at)) {
-				struct sql_type tt = sqlval_type(SQL_TYPE_TEXT);
+				struct sql_type tt =
+					sqlval_type(SQL_TYPE_TEXT);
 
 				if (coerce(c, a, &tt, x->pos, &a, e) != 0)
 					return -1;
@@ -1088,13 +1115,16 @@ static int cx_agg(struct cx *c, const struct sql_expr *x, struct sqlx **out,
 			ag.fn = name[0] == 's' ? SQLAGG_SUM : SQLAGG_AVG;
 			if (sqlval_type_is_unknown(&at))
 				return sqlerr_set(e, SQLSTATE_AMBIG_FUNC,
-						  x->pos, "function %s(unknown) "
-						  "is not unique", name);
+						  x->pos,
+						  "function %s(unknown) "
+						  "is not unique",
+						  name);
 			if (!sqlval_type_is_numeric(&at))
 				return sqlerr_set(e, SQLSTATE_UNDEF_FUNC,
-						  x->pos, "function %s(%s) does "
-						  "not exist", name,
-						  tname(&at, buf));
+						  x->pos,
+						  "function %s(%s) does "
+						  "not exist",
+						  name, tname(&at, buf));
 			/*
 			 * sum(integer) is bigint: PostgreSQL's sum(int4),
 			 * since our INTEGER plays int4's part (overflow is
@@ -1135,7 +1165,7 @@ static int cx_func(struct cx *c, const struct sql_expr *x, struct sqlx **out,
 {
 	const char *name = x->u.func.name;
 	size_t n = x->u.func.n;
-	struct sqlx **args, *r;
+	struct sqlx **args = NULL, *r;
 
 	if (is_agg_name(name))
 		return cx_agg(c, x, out, e);
@@ -1207,16 +1237,18 @@ static int cx_func(struct cx *c, const struct sql_expr *x, struct sqlx **out,
 		struct sql_func f;
 
 		if (n > SQLVAL_FUNC_MAX_ARGS)
-			return sqlerr_set(e, SQLSTATE_UNDEF_FUNC, x->pos,
-					  "function %s with %zu arguments does "
-					  "not exist", name, n);
+			return sqlerr_set(
+				e, SQLSTATE_UNDEF_FUNC, x->pos,
+				"function %s with %zu arguments does "
+				"not exist",
+				name, n);
 		for (size_t i = 0; i < n; i++)
 			ts[i] = args[i]->type;
 		if (sqlval_func_lookup(name, ts, n, &f, x->pos, e) != 0)
 			return -1;
 		for (size_t i = 0; i < n; i++)
-			if (coerce(c, args[i], &f.args[i], x->u.func.args[i]->pos,
-				   &args[i], e) != 0)
+			if (coerce(c, args[i], &f.args[i],
+				   x->u.func.args[i]->pos, &args[i], e) != 0)
 				return -1;
 		r = node(c, SQLX_FUNC, &f.result);
 		if (r == NULL)
@@ -1276,13 +1308,29 @@ static int cx_expr(struct cx *c, const struct sql_expr *x, struct sqlx **out,
 	case SQL_EXPR_DECIMAL: {
 		struct sqldec v;
 
-		if (sqldec_from_text(x->u.num, strlen(x->u.num), &v, e) != 0) {
-			if (e != NULL && e->position == 0)
-				e->position = x->pos;
+		struct sqlerr e2;
+
+		if (sqldec_from_text(x->u.num, strlen(x->u.num), &v,
+				     &e2) == 0) {
+			d = sqlval_decimal(v);
+			t = sqlval_type(SQL_TYPE_DECIMAL);
+			break;
+		}
+		/*
+		 * Beyond DECIMAL's 38 digits (1e200): a float, where
+		 * PostgreSQL's numeric would keep every digit.
+		 */
+		t = sqlval_type(SQL_TYPE_FLOAT8);
+		if (strcmp(e2.sqlstate, SQLSTATE_NUM_RANGE) != 0 ||
+		    sqlval_from_text(&t, x->u.num, strlen(x->u.num), c->p->a,
+				     &d, NULL) != 0) {
+			if (e != NULL) {
+				*e = e2;
+				if (e->position == 0)
+					e->position = x->pos;
+			}
 			return -1;
 		}
-		d = sqlval_decimal(v);
-		t = sqlval_type(SQL_TYPE_DECIMAL);
 		break;
 	}
 	case SQL_EXPR_STRING:
@@ -1297,7 +1345,8 @@ static int cx_expr(struct cx *c, const struct sql_expr *x, struct sqlx **out,
 		return sqlerr_set(e, SQLSTATE_SYNTAX, x->pos, "DEFAULT is not "
 				  "allowed in this context");
 	case SQL_EXPR_STAR:
-		return sqlerr_set(e, SQLSTATE_SYNTAX, x->pos, "* is not allowed "
+		return sqlerr_set(e, SQLSTATE_SYNTAX, x->pos,
+				  "* is not allowed "
 				  "in this context");
 	case SQL_EXPR_COLUMN:
 		return resolve(c, x, out, e);
@@ -1355,9 +1404,12 @@ static int cx_expr(struct cx *c, const struct sql_expr *x, struct sqlx **out,
 		if (x->u.is.what == SQL_IS_NULL) {
 			if (cx_expr(c, x->u.is.arg, &a, e) != 0)
 				return -1;
-		} else if (cx_bool(c, x->u.is.arg, x->u.is.what == SQL_IS_TRUE ?
-				   "IS TRUE" : x->u.is.what == SQL_IS_FALSE ?
-				   "IS FALSE" : "IS UNKNOWN", &a, e) != 0) {
+		} else if (cx_bool(c, x->u.is.arg,
+				   x->u.is.what == SQL_IS_TRUE ? "IS TRUE"
+				   : x->u.is.what == SQL_IS_FALSE
+					   ? "IS FALSE"
+					   : "IS UNKNOWN",
+				   &a, e) != 0) {
 			return -1;
 		}
 		n = node(c, SQLX_IS, &bt);
@@ -1415,7 +1467,7 @@ int sqlplan_bool(struct sqlplan *p, struct sqlscope *s,
 	return cx_bool(&c, x, clause, out, e);
 }
 
-/* ---- conjuncts and analysis ------------------------------------------------- */
+/* ---- conjuncts and analysis --------------------------------------------- */
 
 static int add_conjuncts(struct sqlplan *p, const struct sql_expr *x,
 			 const char *clause, struct cvec *v, struct sqlerr *e)
@@ -1556,7 +1608,7 @@ static int compile_conjs(struct sqlplan *p, struct sqlscope *sc, int u,
 	return 0;
 }
 
-/* ---- access paths --------------------------------------------------------------- */
+/* ---- access paths ------------------------------------------------------- */
 
 enum atom_kind { AT_EQ, AT_LT, AT_LE, AT_GT, AT_GE, AT_BETWEEN, AT_IN };
 
@@ -1904,7 +1956,7 @@ int sqlplan_table_scan(struct sqlplan *p, struct sqlscope *s,
 	return build_scan(p, s, 0, cv.v, cv.n, xs, &pt, 0, 0, out, e);
 }
 
-/* ---- units and joins ---------------------------------------------------------- */
+/* ---- units and joins ---------------------------------------------------- */
 
 static int unit_new(struct sqlplan *p, struct sqlerr *e)
 {
@@ -1999,8 +2051,10 @@ int sqlplan_relation(struct sqlplan *p, const struct sql_name *n,
 		const struct sqlcat_desc *dd = sqlcat_db(cat, n->db);
 
 		if (dd == NULL)
-			return sqlerr_set(e, "3D000", n->pos, "database \"%s\" "
-					  "does not exist", n->db);
+			return sqlerr_set(e, "3D000", n->pos,
+					  "database \"%s\" "
+					  "does not exist",
+					  n->db);
 		db = dd->id;
 	} else if (db == 0) {
 		return sqlerr_set(e, "3D000", n->pos, "database \"%s\" does "
@@ -2344,7 +2398,8 @@ static int join_step(struct sqlplan *p, struct sqlscope *sc, int cur, int u,
 		struct conj **mine = arena_alloc(p->a, (cv->n + 1) *
 						 sizeof(*mine));
 		struct sqlx **xs, **lk, **rk;
-		struct equi *used = arena_alloc(p->a, (nk + 1) * sizeof(*used));
+		struct equi *used =
+			arena_alloc(p->a, (nk + 1) * sizeof(*used));
 		struct path pt;
 		size_t n = 0;
 		struct sqlop *scan;
@@ -2681,7 +2736,8 @@ static int join_unit(struct sqlplan *p, struct sqlscope *sc,
 		/* the left side's column order gives the USING order */
 		for (size_t i = 0; i < lu0->nstar; i++) {
 			const struct pcol *pc =
-				&sc->rels[lu0->star[i].rel]->cols[lu0->star[i].col];
+				&sc->rels[lu0->star[i].rel]
+					 ->cols[lu0->star[i].col];
 			size_t x, y;
 			int dup = 0;
 
@@ -2700,19 +2756,23 @@ static int join_unit(struct sqlplan *p, struct sqlscope *sc,
 		nusing = f->u.join.nusing;
 		using_names = arena_alloc(p->a, (nusing + 1) *
 					  sizeof(*using_names));
-		using_pos = arena_alloc(p->a, (nusing + 1) * sizeof(*using_pos));
+		using_pos =
+			arena_alloc(p->a, (nusing + 1) * sizeof(*using_pos));
 		if (using_names == NULL || using_pos == NULL)
 			return sqlerr_nomem(e);
 		for (size_t i = 0; i < nusing; i++) {
 			using_names[i] = f->u.join.using_[i]->name;
 			using_pos[i] = f->u.join.using_[i]->pos;
 			for (size_t j = 0; j < i; j++)
-				if (strcmp(using_names[i], using_names[j]) == 0)
-					return sqlerr_set(e,
-						SQLSTATE_DUP_COLUMN,
-						using_pos[i], "column \"%s\" "
+				if (strcmp(using_names[i], using_names[j]) ==
+				    0)
+					return sqlerr_set(
+						e, SQLSTATE_DUP_COLUMN,
+						using_pos[i],
+						"column \"%s\" "
 						"appears more than once in "
-						"USING clause", using_names[i]);
+						"USING clause",
+						using_names[i]);
 		}
 	}
 	if (swap) {
@@ -2738,7 +2798,7 @@ static int join_unit(struct sqlplan *p, struct sqlscope *sc,
 		if (merged == NULL || lk == NULL || rk == NULL)
 			return sqlerr_nomem(e);
 		for (size_t i = 0; i < nusing; i++) {
-			size_t lr, lcol, rr, rcol;
+			size_t lr = 0, lcol = 0, rr = 0, rcol = 0;
 			int nl = find_in_unit(sc, swap ? r : l, using_names[i],
 					      &lr, &lcol);
 			int nr = find_in_unit(sc, swap ? l : r, using_names[i],
@@ -2751,18 +2811,20 @@ static int join_unit(struct sqlplan *p, struct sqlscope *sc,
 
 			if (nl == 0 || nr == 0)
 				return sqlerr_set(e, SQLSTATE_UNDEF_COLUMN,
-						  using_pos[i], "column \"%s\" "
+						  using_pos[i],
+						  "column \"%s\" "
 						  "specified in USING clause "
 						  "does not exist in %s table",
-						  using_names[i], nl == 0 ?
-						  "left" : "right");
+						  using_names[i],
+						  nl == 0 ? "left" : "right");
 			if (nl > 1 || nr > 1)
 				return sqlerr_set(e, SQLSTATE_AMBIG_COLUMN,
-						  using_pos[i], "common column "
+						  using_pos[i],
+						  "common column "
 						  "name \"%s\" appears more "
 						  "than once in %s table",
-						  using_names[i], nl > 1 ?
-						  "left" : "right");
+						  using_names[i],
+						  nl > 1 ? "left" : "right");
 			if (swap) {
 				size_t t1 = lr, t2 = lcol;
 
@@ -2781,10 +2843,10 @@ static int join_unit(struct sqlplan *p, struct sqlscope *sc,
 				return sqlerr_nomem(e);
 			sc->rels[lr]->cols[lcol].used = 1;
 			sc->rels[rr]->cols[rcol].used = 1;
-			if (sqlval_binop_type(SQL_OP_EQ, &a->type, &b->type, &t,
-					      using_pos[i], e) != 0 ||
-			    coerce(&cc, a, &t.left, using_pos[i], &lk[i],
-				   e) != 0 ||
+			if (sqlval_binop_type(SQL_OP_EQ, &a->type, &b->type,
+					      &t, using_pos[i], e) != 0 ||
+			    coerce(&cc, a, &t.left, using_pos[i], &lk[i], e) !=
+				    0 ||
 			    coerce(&cc, b, &t.right, using_pos[i], &rk[i],
 				   e) != 0)
 				return -1;
@@ -2807,10 +2869,12 @@ static int join_unit(struct sqlplan *p, struct sqlscope *sc,
 				size_t x1, y1;
 
 				if (find_in_unit(sc, swap ? r : l,
-						 using_names[i], &x1, &y1) == 1)
+						 using_names[i], &x1,
+						 &y1) == 1)
 					sc->rels[x1]->cols[y1].qual_only = 1;
 				if (find_in_unit(sc, swap ? l : r,
-						 using_names[i], &x1, &y1) == 1)
+						 using_names[i], &x1,
+						 &y1) == 1)
 					sc->rels[x1]->cols[y1].qual_only = 1;
 			}
 			(void)rr;
@@ -2953,14 +3017,15 @@ static int join_unit(struct sqlplan *p, struct sqlscope *sc,
 			if (pj == NULL)
 				return sqlerr_nomem(e);
 			pj->in = op;
-			pj->u.project.exprs = arena_alloc(p->a,
-				(wl + wr + nusing + 1) * sizeof(struct sqlx *));
+			pj->u.project.exprs =
+				arena_alloc(p->a, (wl + wr + nusing +
+						   1) * sizeof(struct sqlx *));
 			if (pj->u.project.exprs == NULL)
 				return sqlerr_nomem(e);
 			for (size_t i = 0; i < wl + wr; i++) {
 				pj->types[i] = op->types[i];
-				pj->u.project.exprs[i] = sqlx_col(p->a, 0, i,
-								  &op->types[i]);
+				pj->u.project.exprs[i] =
+					sqlx_col(p->a, 0, i, &op->types[i]);
 				if (pj->u.project.exprs[i] == NULL)
 					return sqlerr_nomem(e);
 			}
@@ -2982,8 +3047,9 @@ static int join_unit(struct sqlplan *p, struct sqlscope *sc,
 					struct sqlx *y = b, **py = &b;
 
 					while (y->kind == SQLX_CAST) {
-						struct sqlx *cp = sqlx_new(p->a,
-							SQLX_CAST, &y->type);
+						struct sqlx *cp = sqlx_new(
+							p->a, SQLX_CAST,
+							&y->type);
 
 						if (cp == NULL)
 							return sqlerr_nomem(e);
@@ -3012,7 +3078,8 @@ static int join_unit(struct sqlplan *p, struct sqlscope *sc,
 			}
 			p->units[c]->op = pj;
 			p->units[c]->width = wl + wr + nusing;
-			if (unit_for_op(p, sc, merged, NULL, &(int){0}, e) != 0)
+			if (unit_for_op(p, sc, merged, NULL, &(int){0}, e) !=
+			    0)
 				return -1;
 			merged->unit = c;
 			merged->off = wl + wr;
@@ -3115,6 +3182,10 @@ static int from_item(struct sqlplan *p, struct sqlscope *sc,
 		break;
 	}
 	case SQL_FROM_SUBQUERY:
+		if (f->alias == NULL)
+			return sqlerr_set(e, SQLSTATE_SYNTAX, f->pos,
+					  "subquery "
+					  "in FROM must have an alias");
 		if (derived(p, sc, f->u.query, f->alias, NULL, 0,
 			    f->colaliases, f->ncolaliases, f->pos, &u, e) != 0)
 			return -1;
@@ -3123,11 +3194,13 @@ static int from_item(struct sqlplan *p, struct sqlscope *sc,
 		if ((f->u.join.kind == SQL_JOIN_INNER ||
 		     f->u.join.kind == SQL_JOIN_CROSS) &&
 		    !f->u.join.natural && f->u.join.nusing == 0) {
-			if (from_item(p, sc, f->u.join.left, units, cv, e) != 0 ||
-			    from_item(p, sc, f->u.join.right, units, cv,
-				      e) != 0)
+			if (from_item(p, sc, f->u.join.left, units, cv, e) !=
+				    0 ||
+			    from_item(p, sc, f->u.join.right, units, cv, e) !=
+				    0)
 				return -1;
-			return add_conjuncts(p, f->u.join.on, "JOIN/ON", cv, e);
+			return add_conjuncts(p, f->u.join.on, "JOIN/ON", cv,
+					     e);
 		}
 		if (join_unit(p, sc, f, &u, e) != 0)
 			return -1;
@@ -3139,7 +3212,7 @@ static int from_item(struct sqlplan *p, struct sqlscope *sc,
 	return ivec_push(p->a, units, (size_t)u) != 0 ? sqlerr_nomem(e) : 0;
 }
 
-/* ---- targets ---------------------------------------------------------------------- */
+/* ---- targets ------------------------------------------------------------ */
 
 struct tgt {
 	const struct sql_expr *ast;	/* NULL: a star column */
@@ -3171,7 +3244,8 @@ static int expand_targets(struct sqlplan *p, struct sqlscope *sc,
 		if (t->expr->u.col.table == NULL) {
 			if (sc->nrels == 0)
 				return sqlerr_set(e, SQLSTATE_SYNTAX,
-						  t->expr->pos, "SELECT * with "
+						  t->expr->pos,
+						  "SELECT * with "
 						  "no tables specified is not "
 						  "valid");
 			for (size_t k = 0; k < sc->nstar; k++) {
@@ -3182,7 +3256,8 @@ static int expand_targets(struct sqlplan *p, struct sqlscope *sc,
 				v[m].ast = NULL;
 				v[m].rel = s->rel;
 				v[m].col = s->col;
-				v[m].name = sc->rels[s->rel]->cols[s->col].name;
+				v[m].name =
+					sc->rels[s->rel]->cols[s->col].name;
 				v[m].pos = t->expr->pos;
 				m++;
 			}
@@ -3193,7 +3268,8 @@ static int expand_targets(struct sqlplan *p, struct sqlscope *sc,
 				const struct prel *pr = sc->rels[r];
 
 				if (pr->name == NULL ||
-				    strcmp(pr->name, t->expr->u.col.table) != 0)
+				    strcmp(pr->name, t->expr->u.col.table) !=
+					    0)
 					continue;
 				seen = 1;
 				for (size_t k = 0; k < pr->ncols; k++) {
@@ -3211,11 +3287,12 @@ static int expand_targets(struct sqlplan *p, struct sqlscope *sc,
 				break;
 			}
 			if (!seen)
-				return sqlerr_set(e, SQLSTATE_UNDEF_TABLE,
-						  t->expr->pos, "missing "
-						  "FROM-clause entry for table "
-						  "\"%s\"",
-						  t->expr->u.col.table);
+				return sqlerr_set(
+					e, SQLSTATE_UNDEF_TABLE, t->expr->pos,
+					"missing "
+					"FROM-clause entry for table "
+					"\"%s\"",
+					t->expr->u.col.table);
 		}
 	}
 	*out = v;
@@ -3259,7 +3336,7 @@ int sqlplan_targets(struct sqlplan *p, struct sqlscope *s,
 	return 0;
 }
 
-/* ---- SELECT --------------------------------------------------------------------- */
+/* ---- SELECT ------------------------------------------------------------- */
 
 static struct sqlop *project_op(struct sqlplan *p, struct sqlop *in,
 				struct sqlx **xs, size_t n)
@@ -3375,9 +3452,12 @@ static int order_target(const struct sql_expr *x, const struct tgt *t,
 {
 	if (x->kind == SQL_EXPR_INT) {
 		if (x->u.i < 1 || (uint64_t)x->u.i > n)
-			return sqlerr_set(e, "42P10", x->pos, "ORDER BY "
-					  "position %" PRId64 " is not in select "
-					  "list", x->u.i);
+			return sqlerr_set(e, "42P10", x->pos,
+					  "ORDER BY "
+					  "position %" PRId64
+					  " is not in select "
+					  "list",
+					  x->u.i);
 		*idx = (size_t)(x->u.i - 1);
 		return 1;
 	}
@@ -3417,9 +3497,12 @@ static int group_item(struct sqlplan *p, struct sqlscope *sc,
 	*out = x;
 	if (x->kind == SQL_EXPR_INT) {
 		if (x->u.i < 1 || (uint64_t)x->u.i > n)
-			return sqlerr_set(e, "42P10", x->pos, "GROUP BY "
-					  "position %" PRId64 " is not in select "
-					  "list", x->u.i);
+			return sqlerr_set(e, "42P10", x->pos,
+					  "GROUP BY "
+					  "position %" PRId64
+					  " is not in select "
+					  "list",
+					  x->u.i);
 		if (t[x->u.i - 1].ast == NULL) {
 			/* a star column: make a reference to it */
 			const struct tgt *s = &t[x->u.i - 1];
@@ -3616,16 +3699,18 @@ static int plan_select(struct sqlplan *p, const struct sql_query *q,
 				       e) != 0)
 				return -1;
 			if (has_agg(k))
-				return sqlerr_set(e, SQLSTATE_GROUPING, k->pos,
-						  "aggregate functions are not "
-						  "allowed in GROUP BY");
+				return sqlerr_set(
+					e, SQLSTATE_GROUPING, k->pos,
+					"aggregate functions are not "
+					"allowed in GROUP BY");
 			g->keys[i] = k;
 			g->key_rel[i] = -1;
 			p->last_rel = -1;
 			if (cx_expr(&c, k, &kx[i], e) != 0)
 				return -1;
 			g->key_type[i] = kx[i]->type;
-			if (k->kind == SQL_EXPR_COLUMN && kx[i]->kind == SQLX_COL &&
+			if (k->kind == SQL_EXPR_COLUMN &&
+			    kx[i]->kind == SQLX_COL &&
 			    kx[i]->u.col.depth == 0 && p->last_rel >= 0) {
 				/* remember which column it is */
 				g->key_rel[i] = p->last_rel;
@@ -3686,9 +3771,11 @@ static int plan_select(struct sqlplan *p, const struct sql_query *q,
 				return -1;
 			if (m == 0) {
 				if (sel->distinct)
-					return sqlerr_set(e, "42P10",
-						o->expr->pos, "for SELECT "
-						"DISTINCT, ORDER BY expressions "
+					return sqlerr_set(
+						e, "42P10", o->expr->pos,
+						"for SELECT "
+						"DISTINCT, ORDER BY "
+						"expressions "
 						"must appear in select list");
 				if (cx_expr(&c, o->expr, &xs[nx], e) != 0)
 					return -1;
@@ -3745,7 +3832,7 @@ static int plan_select(struct sqlplan *p, const struct sql_query *q,
 	return 0;
 }
 
-/* ---- VALUES and set operations --------------------------------------------- */
+/* ---- VALUES and set operations ------------------------------------------ */
 
 /* ORDER BY / LIMIT of a VALUES or set operation: by output column. */
 static int finish_output(struct sqlplan *p, struct sqlscope *parent,
@@ -3793,7 +3880,8 @@ static int finish_output(struct sqlplan *p, struct sqlscope *parent,
 			} else {
 				if (cx_expr(&c, x, &y, e) != 0)
 					return -1;
-				if (y->kind == SQLX_COL && y->u.col.depth == 0) {
+				if (y->kind == SQLX_COL &&
+				    y->u.col.depth == 0) {
 					idx = y->u.col.idx;
 				} else {
 					xs[nx] = y;
@@ -3877,10 +3965,11 @@ static int cast_cols(struct sqlplan *p, struct sqlop *op,
 		for (size_t i = 0; i < op->ncols; i++) {
 			struct sqlx *x = op->u.project.exprs[i];
 
-			if (sqlx_cast_to(p->a, x, &types[i], 0,
-					 x->kind == SQLX_CONST &&
-					 sqlval_type_is_unknown(&x->type),
-					 x->pos, &op->u.project.exprs[i], e) != 0)
+			if (sqlx_cast_to(
+				    p->a, x, &types[i], 0,
+				    x->kind == SQLX_CONST &&
+					    sqlval_type_is_unknown(&x->type),
+				    x->pos, &op->u.project.exprs[i], e) != 0)
 				return -1;
 			op->types[i] = types[i];
 		}
@@ -3988,4 +4077,29 @@ int sqlplan_query(struct sqlplan *p, const struct sql_query *q,
 		op->types[i] = output_type(&op->types[i]);
 	*out = op;
 	return 0;
+}
+
+int sqlplan_check_default(struct sqlctx *ctx, const struct sql_expr *x,
+			  const struct sql_type *t, const char *colname,
+			  struct sqlerr *e)
+{
+	struct sqlop_rt *rt;
+	struct sqlplan *p;
+	struct sqlscope *s;
+	struct sqlx *y;
+	int rc = -1;
+
+	if (sqlop_rt_new(ctx, &rt, e) != 0)
+		return -1;
+	if (sqlplan_new(ctx, rt, &p, e) == 0 &&
+	    (s = scope_new(p, NULL)) != NULL &&
+	    sqlplan_expr(p, s, x, "DEFAULT expressions", &y, e) == 0 &&
+	    sqlval_assign_check(&y->type, t, colname, x->pos, e) == 0 &&
+	    sqlx_cast_to(p->a, y, t, 1, y->kind == SQLX_CONST &&
+			 sqlval_type_is_unknown(&y->type), x->pos, &y, e) == 0)
+		rc = 0;
+	else if (e != NULL && !sqlerr_is_set(e))
+		sqlerr_nomem(e);
+	sqlop_rt_free(rt);
+	return rc;
 }

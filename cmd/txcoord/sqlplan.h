@@ -95,6 +95,16 @@ int sqlplan_targets(struct sqlplan *p, struct sqlscope *s,
 		    struct sqlx ***exprs, const char ***names, size_t *n,
 		    struct sqlerr *e);
 
+/*
+ * Check a column's DEFAULT expression at CREATE TABLE: it must compile
+ * without columns or aggregates and be assignable to type t (so DEFAULT
+ * 'abc' on an INT column is 22P02 at CREATE, as in PostgreSQL).  Plans in
+ * ctx->a and keeps nothing.
+ */
+int sqlplan_check_default(struct sqlctx *ctx, const struct sql_expr *x,
+			  const struct sql_type *t, const char *colname,
+			  struct sqlerr *e);
+
 /* The SQL type of a type name (validated: 22023 for bad typmods). */
 int sqlplan_type(const struct sql_typename *tn, struct sql_type *out,
 		 struct sqlerr *e);

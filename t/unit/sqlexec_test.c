@@ -27,9 +27,10 @@
 #include "sqlexec.h"
 #include "sqlkv.h"
 #include "sqlparse.h"
+#include "sqlplan.h"
 #include "sqlres.h"
 
-/* ---- harness --------------------------------------------------------------- */
+/* ---- harness ------------------------------------------------------------ */
 
 struct db {
 	struct sqlkv_mem *m;
@@ -271,7 +272,7 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* ---- expressions ------------------------------------------------------------ */
+/* ---- expressions -------------------------------------------------------- */
 
 static void test_arithmetic(void **state)
 {
@@ -349,7 +350,7 @@ static void test_now(void **state)
 	      "2023-11-14 22:13:20.123|t|2023-11-14");
 }
 
-/* ---- SELECT ----------------------------------------------------------------- */
+/* ---- SELECT ------------------------------------------------------------- */
 
 static void test_select(void **state)
 {
@@ -589,7 +590,7 @@ static void test_views(void **state)
 	CHECK_ALL(*state, c);
 }
 
-/* ---- DML -------------------------------------------------------------------- */
+/* ---- DML ---------------------------------------------------------------- */
 
 static void test_insert(void **state)
 {
@@ -620,6 +621,11 @@ static void test_insert(void **state)
 		{ "INSERT INTO k VALUES (50, 'z', 1, 2) ON CONFLICT DO NOTHING", "INSERT 0 0" },
 		{ "INSERT INTO k VALUES (50, 'z', 1, 2) ON CONFLICT (u) DO UPDATE SET v = excluded.v || '!' RETURNING id, v, u",
 		  "2|z!|2" },
+		/* the named index decides, though the key (1) collides too */
+		{ "INSERT INTO k VALUES (1, 'q', 1, 2) ON CONFLICT (u) DO NOTHING", "INSERT 0 0" },
+		{ "INSERT INTO k VALUES (1, 'q', 1, 2) ON CONFLICT (u) DO UPDATE SET v = 'arb' RETURNING id, v",
+		  "2|arb" },
+		{ "INSERT INTO k VALUES (1, 'q', 1, 3) ON CONFLICT (u) DO NOTHING", "ERROR 23505 0" },
 		{ "INSERT INTO k (id, nope) VALUES (1, 2)", "ERROR 42703 20" },
 		{ "INSERT INTO k (id, id) VALUES (1, 2)", "ERROR 42701 20" },
 		{ "INSERT INTO k (id) VALUES (1, 2)", "ERROR 42601 31" },
@@ -675,7 +681,7 @@ static void test_update_delete(void **state)
 	CHECK_ALL(*state, c);
 }
 
-/* ---- EXPLAIN ---------------------------------------------------------------------- */
+/* ---- EXPLAIN ------------------------------------------------------------ */
 
 static void test_explain(void **state)
 {
@@ -702,12 +708,17 @@ static void test_explain(void **state)
 	assert_non_null(strstr(d->out, "insert into a (on conflict do nothing)"));
 	run(d, "EXPLAIN SELECT * FROM a UNION SELECT * FROM a");
 	assert_non_null(strstr(d->out, "distinct (union)\n  union all\n"));
+	run(d, "EXPLAIN SELECT id, (SELECT count(*) FROM b WHERE b.id = a.x) "
+	       "FROM a WHERE x IN (SELECT ax FROM b)");
+	assert_non_null(strstr(d->out, "project\n  subquery (for each row)\n"));
+	assert_non_null(strstr(d->out, "spans: from the outer query's row"));
+	assert_non_null(strstr(d->out, "    subquery (once)\n"));
 	/* EXPLAIN does not run the statement */
 	run(d, "EXPLAIN DELETE FROM a");
 	check(d, "SELECT count(*) FROM a", "4");
 }
 
-/* ---- big inputs ------------------------------------------------------------------- */
+/* ---- big inputs --------------------------------------------------------- */
 
 static void test_big(void **state)
 {
@@ -717,8 +728,8 @@ static void test_big(void **state)
 
 	check(d, "CREATE TABLE dg (x INT); INSERT INTO dg VALUES (0), (1), "
 	      "(2), (3), (4), (5), (6), (7), (8), (9)", "INSERT 0 10");
-	check(d, "CREATE TABLE big (id INT PRIMARY KEY, g INT, s TEXT);"
-	      "CREATE INDEX big_g ON big (g)", "CREATE INDEX");
+	check(d, "CREATE TABLE big (id INT PRIMARY KEY, g INT, s TEXT)",
+	      "CREATE TABLE");
 	/* 20,000 rows: id 0..19999, g = id % 13, s = 's' || id % 100 */
 	check(d, "INSERT INTO big SELECT v, v % 13, 's' || v % 100 FROM "
 	      "(SELECT a.x * 1000 + b.x * 100 + c.x * 10 + e.x + f.x * 10000 "
@@ -760,6 +771,64 @@ static void test_big(void **state)
 	check(d, "SELECT count(*) FROM big", want);
 }
 
+/* sqlplan_check_default(): what CREATE TABLE refuses up front. */
+static void test_check_default(void **state)
+{
+	static const struct {
+		const char *expr;
+		enum sql_type_kind t;
+		const char *state;	/* "" when accepted */
+	} c[] = {
+		{ "42", SQL_TYPE_INT8, "" },
+		{ "'abc'", SQL_TYPE_INT8, "22P02" },
+		{ "'12'", SQL_TYPE_INT4, "" },
+		{ "99999", SQL_TYPE_INT2, "" },	/* fails at INSERT, as in PG */
+		{ "1 / 0", SQL_TYPE_INT8, "" },
+		{ "now()", SQL_TYPE_TIMESTAMP, "" },
+		{ "TRUE", SQL_TYPE_INT8, "42804" },
+		{ "x + 1", SQL_TYPE_INT8, "42703" },
+		{ "count(*)", SQL_TYPE_INT8, "42803" },
+		{ "(SELECT 1)", SQL_TYPE_INT8, "" },
+	};
+	struct db *d = *state;
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct arena *a = arena_new();
+		struct sqlctx ctx;
+		struct sqlkv_mem_txn *t;
+		struct sqlkv kv;
+		struct sql_expr *x;
+		struct sql_type ty = sqlval_type(c[i].t);
+		struct sqlerr e;
+		int rc;
+
+		memset(&ctx, 0, sizeof(ctx));
+		memset(&e, 0, sizeof(e));
+		assert_non_null(a);
+		assert_int_equal(sqlkv_mem_begin(d->m, d->ts, &t, &kv, NULL),
+				 RC_OK);
+		ctx.a = a;
+		ctx.kv = &kv;
+		ctx.cache = d->cache;
+		ctx.db_name = "defaultdb";
+		ctx.txn_ts = d->ts;
+		assert_int_equal(sqlcat_snapshot(d->cache, &kv, 1, &ctx.cat,
+						 NULL), RC_OK);
+		assert_int_equal(sqlparse_expr(a, c[i].expr, strlen(c[i].expr),
+					       &x, &e), 0);
+		rc = sqlplan_check_default(&ctx, x, &ty, "col", &e);
+		if (c[i].state[0] == '\0') {
+			assert_int_equal(rc, 0);
+		} else {
+			assert_int_equal(rc, -1);
+			assert_string_equal(e.sqlstate, c[i].state);
+		}
+		sqlcat_release(ctx.cat);
+		sqlkv_mem_rollback(t);
+		arena_free(a);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -783,6 +852,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_explain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_big, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_check_default, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("sqlexec", tests, NULL, NULL);
