@@ -1194,7 +1194,10 @@ many_reader() {
 
 @test "a transaction over 20 keys on 10 ranges commits atomically, at one timestamp" {
 	local d="$T/many" a1 a2 g n cts out prev
-	cluster_start "$d" --txcoords 2
+	# the checks at the end read every generation's versions, the first
+	# one minutes old on a loaded machine: keep history that long (the
+	# default gc_ttl of 60 s refuses such reads as too old)
+	cluster_start "$d" --txcoords 2 --raftd gc_ttl=10m
 	a1=$(txcoord_addr "$d" 1)
 	a2=$(txcoord_addr "$d" 2)
 	# shellcheck disable=SC2086

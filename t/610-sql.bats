@@ -10,7 +10,8 @@
 #     past snapshot;
 #   - errors: SQLSTATE, message and position for syntax errors, undefined
 #     tables and columns, unique and not-null violations, division by zero,
-#     integer overflow, invalid UTF-8 and bad JSON; a failing statement
+#     integer overflow, invalid UTF-8, bad JSON, a request over the size
+#     limit and nesting too deep; a big IN list runs; a failing statement
 #     changes nothing and stops the request;
 #   - sessions: explicit transactions span requests; the failed state
 #     accepts only ROLLBACK/COMMIT; a standalone request that leaves a
@@ -187,6 +188,16 @@ session() {
 	[ "$SC" = 400 ]
 	sq '{"sql":"SELECT 1","bogus":1}'
 	[ "$SC" = 400 ]
+	# a statement over the 16 MiB limit is refused whole; a big one runs
+	{
+		printf '{"sql":"SELECT 1 -- '
+		head -c $((17 << 20)) /dev/zero | tr '\0' x
+		printf '"}'
+	} >"$T/huge.json"
+	sq "@$T/huge.json"
+	[ "$SC" = 413 ]
+	ok "SELECT count(*) FROM nn WHERE a IN ($(seq 1 15000 | paste -sd, -))"
+	[ "$(rows)" = 0 ]
 	# deep nesting is refused, not a crash
 	local deep
 	deep=$(printf '(%.0s' $(seq 300))1$(printf ')%.0s' $(seq 300))

@@ -80,46 +80,16 @@ struct sqlsh_opts {
 };
 
 /*
- * A duration such as 500ms, 30s, 5m, 1h or 1m30s; "0" is no limit.
- * 0 ok, -1 otherwise.
+ * A duration such as 500ms, 30s, 5m, 1h or 1m30s (the config file's
+ * syntax, cfg_parse_duration); "0" is no limit.  0 ok, -1 otherwise.
  */
 static int parse_timeout(const char *s, long *out)
 {
-	uint64_t total = 0;
+	int64_t ms;
 
-	if (strcmp(s, "0") == 0) {
-		*out = 0;
-		return 0;
-	}
-	if (*s == '\0')
+	if (cfg_parse_duration(s, &ms) != 0 || ms > SQLSH_MAX_TIMEOUT_MS)
 		return -1;
-	while (*s != '\0') {
-		uint64_t n = 0, mul;
-
-		if (*s < '0' || *s > '9')
-			return -1;
-		for (; *s >= '0' && *s <= '9'; s++) {
-			if (n > (uint64_t)SQLSH_MAX_TIMEOUT_MS)
-				return -1;
-			n = n * 10 + (uint64_t)(*s - '0');
-		}
-		if (s[0] == 'm' && s[1] == 's') {
-			mul = 1;
-			s += 2;
-		} else if (*s == 's' || *s == 'm' || *s == 'h') {
-			mul = *s == 's' ? 1000 : *s == 'm' ? 60000 : 3600000;
-			s++;
-		} else {
-			return -1;
-		}
-		if (n > (uint64_t)SQLSH_MAX_TIMEOUT_MS / mul ||
-		    total + n * mul > (uint64_t)SQLSH_MAX_TIMEOUT_MS)
-			return -1;
-		total += n * mul;
-	}
-	if (total == 0)
-		return -1;
-	*out = (long)total;
+	*out = (long)ms;
 	return 0;
 }
 

@@ -1502,7 +1502,8 @@ static int analyze(struct sqlplan *p, struct sqlscope *sc,
 	struct ivec v = { NULL, 0, 0 };
 	int rc;
 
-	memset(sc->used, 0, sc->nrels);
+	if (sc->nrels > 0)	/* used is NULL without relations */
+		memset(sc->used, 0, sc->nrels);
 	sc->all_avail = 1;
 	rc = want_bool ? cx_bool(&c, x, clause, &y, e) : cx_expr(&c, x, &y, e);
 	sc->all_avail = 0;

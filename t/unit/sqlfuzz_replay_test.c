@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+/* The target itself, compiled into this program (one source file keeps
+   the build simple, VPATH and distcheck included). */
+#include "../fuzz/sqlparse_fuzz.c"
 
 static void test_corpus(void **state)
 {

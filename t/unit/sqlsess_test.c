@@ -159,7 +159,7 @@ static void test_mem_kv(void **state)
 	void *v;
 	size_t vl;
 	int found;
-	char k[8];
+	char k[16];
 
 	(void)state;
 	assert_int_equal(sqlkv_mem_new(&m, NULL), RC_OK);
