@@ -572,7 +572,11 @@ static void test_get_size(void **state)
 static const char *const tsod_keys[] = { "listen", "data", "window",
 					 "max_count", "threads", "log_level",
 					 NULL };
-static const char *const cluster_keys[] = { "name", "secret", NULL };
+static const char *const cluster_keys[] = { "name", "secret", "txcoords",
+					    NULL };
+static const char *const txcoord_keys[] = { "listen", "tsod", "nodes",
+	"threads", "txn_timeout", "heartbeat", "idle_timeout", "max_retries",
+	"log_level", NULL };
 static const char *const node_keys[] = { "address", "data", NULL };
 static const char *const raftd_keys[] = { "heartbeat", "election_timeout",
 	"split_bytes", "split_qps", "split_qps_duration", "auto_split",
@@ -582,6 +586,7 @@ static const struct cfg_schema schema[] = {
 	{ "tsod", tsod_keys },
 	{ "node.", node_keys },
 	{ "raftd", raftd_keys },
+	{ "txcoord", txcoord_keys },
 	{ NULL, NULL },
 };
 
@@ -716,6 +721,10 @@ static void test_sample_file(void **state)
 	assert_int_equal(election, 1000);
 	assert_non_null(cfg_get(cfg, "cluster", "name"));
 	assert_non_null(cfg_get(cfg, "cluster", "secret"));
+	assert_string_equal(cfg_get(cfg, "cluster", "txcoords"),
+			    "127.0.0.1:7200");
+	assert_string_equal(cfg_get(cfg, "txcoord", "listen"),
+			    "127.0.0.1:7200");
 
 	assert_int_equal(cfg_section_count_prefix(cfg, "node."), 3);
 	for (i = 0; i < 3; i++) {
