@@ -4,6 +4,8 @@
 # postgresql) and our own files in t/sql/, each through t/slt/slt against
 # a real 3-node cluster, one test per file.  Every record must pass; the
 # runner skips only records marked onlyif/skipif for another engine.
+# The last test checks that every WHERE conjunct pushed to the ranges
+# during the run compiled there.
 # Where the corpus lives: $RANGEDB_SLT_DIR, else ../shared/conformance/slt
 # beside the source tree, else /work/shared/conformance/slt.
 
@@ -74,4 +76,11 @@ corpus() {
 		run_slt "$f" rangedb
 	done
 	[ "$n" -gt 0 ]
+}
+
+# Last: the corpus's WHERE clauses pushed to the ranges (sqlfilt.h) all
+# compiled there -- the deparser and the ranges' planner agree on them.
+@test "slt: every filter pushed to the ranges compiled there" {
+	[ "$(raftd_metric "$T/c" raftd_scan_filters_total 'result="applied"')" -gt 0 ]
+	[ "$(raftd_metric "$T/c" raftd_scan_filters_total 'result="refused"')" = 0 ]
 }

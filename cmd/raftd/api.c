@@ -1382,7 +1382,7 @@ int raftd_api_start(struct raftd_api **out, struct node *n,
 	R("GET", "/status", 0, 0, handle_status);
 	R("GET", "/metrics", 0, 0, handle_metrics);
 #undef R
-	if ((rc = txnapi_register(a->http, a, &a->txn, e)) != RC_OK)
+	if ((rc = txnapi_register(a->http, a, a->reg, &a->txn, e)) != RC_OK)
 		goto fail;
 	memset(&hopts, 0, sizeof(hopts));
 	hopts.listen = opts->listen;

@@ -17,7 +17,10 @@
 #include "desc.h"
 #include "hlc.h"
 #include "jx.h"
+#include "log.h"
+#include "metrics.h"
 #include "node.h"
+#include "sqlfilt.h"
 #include "txnops.h"
 #include "util.h"
 
@@ -32,6 +35,9 @@ struct waiter {
 
 struct txnapi {
 	struct raftd_api *api;
+	/* pushed-down scan filters (sqlfilt.h) */
+	struct metrics_counter *filt_applied, *filt_refused;
+	struct metrics_counter *rows_kept, *rows_dropped;
 	pthread_mutex_t mu;
 	struct waiter *w;		/* under mu */
 	size_t n_w, cap_w;
@@ -295,9 +301,51 @@ out:
 	free(val);
 }
 
+/*
+ * Apply a pushed filter to the rows of res (in place), keeping at most
+ * limit of those that pass; when more pass, the first one left is where
+ * the next page starts.
+ */
+static void filter_rows(struct txnapi *t, struct sqlfilt *f,
+			struct mvcc_scan_result *res, size_t limit)
+{
+	size_t kept = 0, dropped = 0, i;
+
+	for (i = 0; i < res->n; i++) {
+		struct mvcc_kv *kv = &res->items[i];
+
+		if (!sqlfilt_keep(f, kv->key, kv->klen, kv->val, kv->vlen)) {
+			free(kv->key);
+			free(kv->val);
+			dropped++;
+			continue;
+		}
+		if (kept == limit)
+			break;
+		res->items[kept++] = *kv;
+	}
+	metrics_counter_add(t->rows_dropped, dropped);
+	metrics_counter_add(t->rows_kept, kept);
+	if (i < res->n) {		/* a row past the limit passed */
+		free(res->resume_key);
+		res->resume_key = res->items[i].key;
+		res->resume_klen = res->items[i].klen;
+		res->more = 1;
+		free(res->items[i].val);
+		for (i++; i < res->n; i++) {
+			free(res->items[i].key);
+			free(res->items[i].val);
+		}
+	}
+	res->n = kept;
+}
+
 static void handle_scan(const struct http_req *req, struct http_resp *resp,
 			void *arg)
 {
+	struct sqlfilt *filt = NULL;
+	const json_t *jf;
+	size_t examine;
 	struct txnapi *t = arg;
 	struct node *n = raftd_api_node(t->api);
 	struct txnops_conflicts c = { NULL, 0 };
@@ -326,11 +374,32 @@ static void handle_scan(const struct http_req *req, struct http_resp *resp,
 				RAFTD_API_MAX_LIMIT);
 		goto out;
 	}
+	examine = (size_t)limit;
+	if ((jf = json_object_get(req->json, "filter")) != NULL &&
+	    !json_is_null(jf)) {
+		/* a filter this node cannot compile (a newer gateway's SQL)
+		 * only costs the saving: the scan runs unfiltered and says
+		 * so, and the gateway filters as it always does */
+		rc = sqlfilt_new(jf, &filt, &e);
+		if (rc == RC_NOMEM) {
+			http_resp_err(resp, &e);
+			goto out;
+		}
+		if (rc != RC_OK) {
+			metrics_counter_inc(t->filt_refused);
+			log_debug("scan filter not applied: %s", e.msg);
+		} else {
+			metrics_counter_inc(t->filt_applied);
+			examine = RAFTD_API_MAX_LIMIT;
+		}
+	}
 	if ((rid = raftd_api_route(t->api, req, resp, slen ? start : "\x02",
 				   slen ? slen : 1)) == 0)
 		goto out;
-	rc = node_txn_scan(n, rid, start, slen, end, elen, ts, id,
-			   (size_t)limit, &res, &c, &e);
+	rc = node_txn_scan(n, rid, start, slen, end, elen, ts, id, examine,
+			   &res, &c, &e);
+	if (rc == RC_OK && filt != NULL)
+		filter_rows(t, filt, &res, (size_t)limit);
 	if (rc != RC_OK) {
 		answer_err(t, req, resp, &e, rid, NULL, &c);
 		goto out;
@@ -348,10 +417,13 @@ static void handle_scan(const struct http_req *req, struct http_resp *resp,
 	}
 	j = json_pack("{s:o*, s:b, s:I}", "kvs", kvs, "more", res.more,
 		      "range_id", (json_int_t)rid);
+	if (j != NULL && jf != NULL && !json_is_null(jf))
+		json_object_set_new(j, "filtered", json_boolean(filt != NULL));
 	if (j != NULL && res.more)
 		desc_bytes_set(j, "resume", res.resume_key, res.resume_klen);
 	http_resp_json(resp, 200, j);
 out:
+	sqlfilt_free(filt);
 	mvcc_scan_result_release(&res);
 	txnops_conflicts_release(&c);
 	free(start);
@@ -1059,7 +1131,7 @@ out:
 /* ---- registration ------------------------------------------------------- */
 
 int txnapi_register(struct http_server *s, struct raftd_api *a,
-		    struct txnapi **out, struct err *e)
+		    struct metrics *reg, struct txnapi **out, struct err *e)
 {
 	struct txnapi *t = calloc(1, sizeof(*t));
 	int rc;
@@ -1070,12 +1142,29 @@ int txnapi_register(struct http_server *s, struct raftd_api *a,
 	t->api = a;
 	pthread_mutex_init(&t->mu, NULL);
 	*out = t;
+#define C(name, help, label, value, c) \
+	if ((rc = metrics_counter(reg, name, help, label, value, c, e)) != \
+	    RC_OK) \
+		return rc
+	C("raftd_scan_filters_total", "Pushed-down SQL filters of /txn/scan "
+	  "requests, by whether this node could apply them.", "result",
+	  "applied", &t->filt_applied);
+	C("raftd_scan_filters_total", "Pushed-down SQL filters of /txn/scan "
+	  "requests, by whether this node could apply them.", "result",
+	  "refused", &t->filt_refused);
+	C("raftd_scan_filter_rows_total", "Rows pushed-down filters "
+	  "examined, by whether they were returned or left out.", "result",
+	  "kept", &t->rows_kept);
+	C("raftd_scan_filter_rows_total", "Rows pushed-down filters "
+	  "examined, by whether they were returned or left out.", "result",
+	  "dropped", &t->rows_dropped);
+#undef C
 #define R(p, max, fn) \
 	if ((rc = http_server_route(s, "POST", p, HTTP_JSON_BODY, max, fn, t, \
 				    e)) != RC_OK) \
 		return rc
 	R("/txn/get", 65536 * 2, handle_get);
-	R("/txn/scan", 65536 * 3, handle_scan);
+	R("/txn/scan", TXNAPI_MAX_SCAN_BODY, handle_scan);
 	R("/txn/write", TXNAPI_MAX_BODY, handle_intents);
 	R("/txn/commit1pc", TXNAPI_MAX_BODY, handle_1pc);
 	R("/txn/refresh", TXNAPI_MAX_BODY, handle_refresh);

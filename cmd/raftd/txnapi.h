@@ -3,7 +3,8 @@
  * protocol txcoord drives (docs/ARCHITECTURE.md section 9):
  *
  *   POST /txn/get, /txn/scan      reads at a timestamp, remembered in the
- *                                 range's timestamp cache
+ *                                 range's timestamp cache; a scan may
+ *                                 carry a SQL row filter (sqlfilt.h)
  *   POST /txn/write               lay intents (and create the record)
  *   POST /txn/commit1pc           a single-range transaction, one command
  *   POST /txn/refresh             re-validate read spans at a later ts
@@ -24,10 +25,13 @@
 #include "err.h"
 #include "http.h"
 
+struct metrics;
 struct raftd_api;
 struct txnapi;
 
 #define TXNAPI_MAX_BODY		((size_t)16 << 20)
+#define TXNAPI_MAX_SCAN_BODY	((size_t)1 << 20)	/* two keys and a
+					 * pushed filter (sqlfilt.h) */
 #define TXNAPI_PUSH_WAIT_MS	2000	/* longest wait of one push */
 #define TXNAPI_WAITER_TTL_MS	2000	/* a waiter not seen again is gone */
 #define TXNAPI_MAX_AHEAD_MS	10000	/* timestamps this far ahead of the
@@ -37,7 +41,7 @@ struct txnapi;
 					 * this long after its intent's ts */
 
 int txnapi_register(struct http_server *s, struct raftd_api *a,
-		    struct txnapi **out, struct err *e);
+		    struct metrics *reg, struct txnapi **out, struct err *e);
 void txnapi_free(struct txnapi *t);
 
 #endif

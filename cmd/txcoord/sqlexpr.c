@@ -235,6 +235,21 @@ bool sqlx_is_const_tree(const struct sqlx *x)
 	return not_const(x, NULL) == 0;
 }
 
+static int not_local(const struct sqlx *x, void *arg)
+{
+	(void)arg;
+	if (x->kind == SQLX_EXISTS || x->kind == SQLX_SUBQUERY ||
+	    x->kind == SQLX_IN_QUERY ||
+	    (x->kind == SQLX_COL && x->u.col.depth != 0))
+		return 1;
+	return children(x, not_local, NULL);
+}
+
+bool sqlx_is_local(const struct sqlx *x)
+{
+	return not_local(x, NULL) == 0;
+}
+
 /* ---- helpers ------------------------------------------------------------ */
 
 int sqlx_datum_cmp(const struct sql_datum *a, const struct sql_datum *b)

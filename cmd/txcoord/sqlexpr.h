@@ -197,6 +197,9 @@ int sqlx_cast_to(struct arena *a, struct sqlx *x, const struct sql_type *to,
 bool sqlx_is_rowfree(const struct sqlx *x);
 /* True when x reads no row at all and has no subquery. */
 bool sqlx_is_const_tree(const struct sqlx *x);
+/* True when x reads only the current row (depth 0) and has no subquery:
+ * it can be evaluated where the row is stored (filter pushdown). */
+bool sqlx_is_local(const struct sqlx *x);
 /*
  * Fold x when every child is a constant: evaluate it once into arena a;
  * on failure x is kept (the error waits for run time).  Also prepares

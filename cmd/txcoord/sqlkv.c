@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sqlfilt.h"
+
 void sqlkv_page_release(struct sqlkv_page *p)
 {
 	if (p == NULL)
@@ -41,6 +43,8 @@ struct mem_arr {
 
 struct sqlkv_mem {
 	struct mem_arr data;
+	size_t filtered;		/* rows pushed filters left out */
+	size_t filter_errors;		/* filters that did not compile */
 };
 
 struct sqlkv_mem_txn {
@@ -165,6 +169,16 @@ void sqlkv_mem_free(struct sqlkv_mem *m)
 	free(m);
 }
 
+size_t sqlkv_mem_filtered(const struct sqlkv_mem *m)
+{
+	return m->filtered;
+}
+
+size_t sqlkv_mem_filter_errors(const struct sqlkv_mem *m)
+{
+	return m->filter_errors;
+}
+
 size_t sqlkv_mem_count(const struct sqlkv_mem *m)
 {
 	return m->data.n;
@@ -230,9 +244,11 @@ static int page_add(struct sqlkv_page *p, size_t *cap,
 
 static int mem_scan(void *impl, const void *start, size_t slen,
 		    const void *end, size_t elen, size_t limit,
-		    struct sqlkv_page *out, struct err *e)
+		    const json_t *filter, struct sqlkv_page *out,
+		    struct err *e)
 {
 	struct sqlkv_mem_txn *t = impl;
+	struct sqlfilt *f = NULL;
 	const struct mem_arr *d = &t->m->data, *w = &t->w;
 	size_t i = arr_lower(d, start, slen), j = arr_lower(w, start, slen);
 	size_t cap = 0;
@@ -242,6 +258,15 @@ static int mem_scan(void *impl, const void *start, size_t slen,
 	if (limit == 0 || limit > SQLKV_PAGE_MAX)
 		return err_set(e, RC_BAD_INPUT, "scan limit %zu is not in "
 			       "1..%d", limit, SQLKV_PAGE_MAX);
+	if (filter != NULL) {
+		struct err fe;
+
+		/* as raftd: a filter it cannot compile is not applied */
+		if ((rc = sqlfilt_new(filter, &f, &fe)) == RC_NOMEM)
+			return err_set(e, RC_NOMEM, "out of memory");
+		if (rc != RC_OK)
+			t->m->filter_errors++;
+	}
 	for (;;) {
 		const struct mem_ent *x;
 		int c;
@@ -261,6 +286,7 @@ static int mem_scan(void *impl, const void *start, size_t slen,
 		if (out->n == limit) {
 			out->more = 1;
 			if ((out->resume = dup0(x->key, x->klen)) == NULL) {
+				sqlfilt_free(f);
 				sqlkv_page_release(out);
 				return err_set(e, RC_NOMEM, "out of memory");
 			}
@@ -273,11 +299,18 @@ static int mem_scan(void *impl, const void *start, size_t slen,
 			j++;
 		if (x->val == NULL)
 			continue;	/* deleted by this txn */
+		if (c < 0 && f != NULL &&
+		    !sqlfilt_keep(f, x->key, x->klen, x->val, x->vlen)) {
+			t->m->filtered++;
+			continue;	/* a stored row the filter rejects */
+		}
 		if ((rc = page_add(out, &cap, x, e)) != RC_OK) {
+			sqlfilt_free(f);
 			sqlkv_page_release(out);
 			return rc;
 		}
 	}
+	sqlfilt_free(f);
 	return RC_OK;
 }
 

@@ -13,6 +13,10 @@
  *     a rollback leaves no trace;
  *   - memory returned (values, pages) is malloc'd and released by the
  *     caller (free() for get's value, sqlkv_page_release() for pages).
+ *   - a scan may carry a pushed-down row filter (sqlfilt.h's wire form):
+ *     an implementation may leave out the stored rows it certainly
+ *     rejects, never the transaction's own buffered writes, and may
+ *     ignore the filter altogether -- callers apply it again;
  * Errors are libcommon's enum rc + struct err: RC_CONFLICT means
  * "retryable" (SQLSTATE 40001) and the transaction is then dead.
  * Tested through t/unit/sqlexec_test.c (sqlkv_mem) and the BATS SQL tests
@@ -23,6 +27,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include <jansson.h>
 
 #include "err.h"
 
@@ -46,10 +52,11 @@ struct sqlkv_page {
 struct sqlkv_vt {
 	int (*get)(void *impl, const void *key, size_t klen, int *found,
 		   void **val, size_t *vlen, struct err *e);
-	/* elen 0: to the end of the keyspace. */
+	/* elen 0: to the end of the keyspace; filter may be NULL. */
 	int (*scan)(void *impl, const void *start, size_t slen,
 		    const void *end, size_t elen, size_t limit,
-		    struct sqlkv_page *out, struct err *e);
+		    const json_t *filter, struct sqlkv_page *out,
+		    struct err *e);
 	int (*put)(void *impl, const void *key, size_t klen, const void *val,
 		   size_t vlen, struct err *e);
 	int (*del)(void *impl, const void *key, size_t klen, struct err *e);
@@ -74,7 +81,19 @@ static inline int sqlkv_scan(struct sqlkv *kv, const void *start,
 			     size_t limit, struct sqlkv_page *out,
 			     struct err *e)
 {
-	return kv->vt->scan(kv->impl, start, slen, end, elen, limit, out, e);
+	return kv->vt->scan(kv->impl, start, slen, end, elen, limit, NULL,
+			    out, e);
+}
+
+/* A scan with a pushed-down filter (sqlfilt.h; NULL: none). */
+static inline int sqlkv_scan_filtered(struct sqlkv *kv, const void *start,
+				      size_t slen, const void *end,
+				      size_t elen, size_t limit,
+				      const json_t *filter,
+				      struct sqlkv_page *out, struct err *e)
+{
+	return kv->vt->scan(kv->impl, start, slen, end, elen, limit, filter,
+			    out, e);
 }
 
 static inline int sqlkv_put(struct sqlkv *kv, const void *key, size_t klen,
@@ -111,6 +130,13 @@ int sqlkv_mem_new(struct sqlkv_mem **out, struct err *e);
 void sqlkv_mem_free(struct sqlkv_mem *m);
 /* Number of committed keys (for tests). */
 size_t sqlkv_mem_count(const struct sqlkv_mem *m);
+/*
+ * Stored rows a pushed filter left out of scans so far, and filters it
+ * could not compile (for tests: the memory map applies pushed filters to
+ * its committed rows the way raftd does).
+ */
+size_t sqlkv_mem_filtered(const struct sqlkv_mem *m);
+size_t sqlkv_mem_filter_errors(const struct sqlkv_mem *m);
 /* Begin: fills kv; ts is what read_ts reports. */
 int sqlkv_mem_begin(struct sqlkv_mem *m, uint64_t ts,
 		    struct sqlkv_mem_txn **out, struct sqlkv *kv,

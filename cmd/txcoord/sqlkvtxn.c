@@ -16,7 +16,8 @@ static int kt_get(void *impl, const void *key, size_t klen, int *found,
 
 static int kt_scan(void *impl, const void *start, size_t slen,
 		   const void *end, size_t elen, size_t limit,
-		   struct sqlkv_page *out, struct err *e)
+		   const json_t *filter, struct sqlkv_page *out,
+		   struct err *e)
 {
 	struct txn_kvs r;
 	int rc;
@@ -24,8 +25,8 @@ static int kt_scan(void *impl, const void *start, size_t slen,
 	memset(out, 0, sizeof(*out));
 	if (limit > TXN_SCAN_MAX)
 		limit = TXN_SCAN_MAX;
-	if ((rc = txn_scan(impl, start, slen, end, elen, limit, &r, e)) !=
-	    RC_OK)
+	if ((rc = txn_scan_filtered(impl, start, slen, end, elen, limit,
+				    filter, &r, e)) != RC_OK)
 		return rc;
 	if (r.n > 0 && (out->items = malloc(r.n * sizeof(*out->items))) ==
 	    NULL) {

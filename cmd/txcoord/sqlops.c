@@ -25,6 +25,7 @@
 
 #include <jansson.h>
 
+#include "sqlfilt.h"
 #include "sqlrow.h"
 
 /* ---- run time ----------------------------------------------------------- */
@@ -83,6 +84,8 @@ struct sqlop_state {
 	uint8_t *resume;
 	size_t resume_len;
 	size_t resume_cap;
+	json_t *pushed;		/* the pushed filter's wire form */
+	int push_tried;
 	struct sql_datum *row;
 	struct sql_datum *pkrow;
 	/* joins, sort, set operations */
@@ -132,6 +135,7 @@ static void state_free(struct sqlop_state *st)
 		return;
 	sqlkv_page_release(&st->pg);
 	free(st->resume);
+	json_decref(st->pushed);
 	arena_free(st->ar);
 	arena_free(st->mem);
 	arena_free(st->page);
@@ -518,6 +522,22 @@ static int scan_open(struct sqlop *op, struct sqlerr *e)
 	st->started = 0;
 	st->pgi = 0;
 	sqlkv_page_release(&st->pg);
+	if (op->u.scan.pushed != NULL && !st->push_tried) {
+		st->push_tried = 1;
+		st->pushed = sqlfilt_encode(op->u.scan.d, op->u.scan.alias,
+					    op->u.scan.pushed,
+					    op->rt->ctx->txn_ts);
+		if (st->pushed == NULL)
+			return sqlerr_nomem(e);
+		/* a huge filter (IN lists of thousands) would cost more on
+		 * every page than it saves, and could pass the ranges'
+		 * request limit: keep it here */
+		if (json_dumpb(st->pushed, NULL, 0, JSON_COMPACT) >
+		    SQLOP_PUSH_MAX) {
+			json_decref(st->pushed);
+			st->pushed = NULL;
+		}
+	}
 	return scan_spans(op, &env, st->mem, &st->spans, &st->nspans, e);
 }
 
@@ -573,8 +593,9 @@ static int scan_fetch(struct sqlop *op, int *got, struct sqlerr *e)
 		sqlkv_page_release(&st->pg);
 		arena_reset(st->page);
 		st->pgi = 0;
-		if (sqlkv_scan(kv, start, slen, sp->e, sp->en,
-			       SQLOP_SCAN_PAGE, &st->pg, &ke) != RC_OK)
+		if (sqlkv_scan_filtered(kv, start, slen, sp->e, sp->en,
+					SQLOP_SCAN_PAGE, st->pushed, &st->pg,
+					&ke) != RC_OK)
 			return kverr(&ke, e);
 		st->started = 1;
 		if (st->pg.n > 0) {
@@ -1977,6 +1998,10 @@ int sqlop_explain(struct sqlop *op, int depth, sqlop_line_fn fn, void *arg,
 			 SQLOP_HASHJOIN ? "on" : "filter", s) != 0)
 			return -1;
 	}
+	if (op->kind == SQLOP_SCAN && op->u.scan.pushed != NULL &&
+	    line(fn, arg, depth + 1, a, e, "pushed to the ranges: %s",
+		 op->u.scan.pushed) != 0)
+		return -1;
 	if (explain_subs(op, depth + 1, fn, arg, e) != 0)
 		return -1;
 	if (op->in != NULL &&

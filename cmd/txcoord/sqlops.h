@@ -37,6 +37,8 @@
 #include "sqlval.h"
 
 #define SQLOP_SCAN_PAGE	1000	/* KV entries per scan page */
+#define SQLOP_PUSH_MAX	(256 * 1024)	/* bytes of a pushed filter (with the
+					 * table's descriptor) at most */
 
 enum sqlop_kind {
 	SQLOP_VALUES = 0,	/* rows of expressions */
@@ -124,6 +126,9 @@ struct sqlop {
 			int lo_incl;
 			int hi_incl;
 			struct sqlx *filter;	/* on the table row */
+			/* the conjuncts of filter the ranges can apply
+			 * (SQL text, sqlfilt.h), NULL: none */
+			const char *pushed;
 		} scan;
 		struct {			/* FILTER */
 			struct sqlx *pred;

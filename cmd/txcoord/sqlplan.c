@@ -1847,6 +1847,40 @@ static int record_scan(struct sqlplan *p, struct sqlop *op, size_t rel,
 }
 
 /*
+ * The conjuncts of a primary-index scan that the ranges can apply
+ * (sqlfilt.h): those reading only the table's row, joined with AND as
+ * SQL text in op->u.scan.pushed.  Not for a lookup of single rows by
+ * their whole primary key (nothing to save), nor for secondary indexes
+ * (their entries do not hold the row).
+ */
+static int pushdown(struct sqlplan *p, struct sqlop *op, struct conj **cs,
+		    size_t n, struct sqlx **xs, const struct path *pt,
+		    struct sqlerr *e)
+{
+	const struct sqlcat_desc *d = op->u.scan.d;
+	char *sql = NULL;
+
+	if (op->u.scan.ix->id != SQLCAT_PRIMARY_INDEX ||
+	    op->u.scan.neq + (op->u.scan.nin > 0) >= d->primary.ncols)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char *one;
+
+		if ((pt->used != NULL && pt->used[i]) ||
+		    !sqlx_is_local(xs[i]))
+			continue;
+		if ((one = sqlast_expr_to_sql(p->a, cs[i]->x)) == NULL ||
+		    (sql = sql == NULL ? arena_printf(p->a, "(%s)", one) :
+		     arena_printf(p->a, "%s AND (%s)", sql, one)) == NULL)
+			return sqlerr_nomem(e);
+	}
+	/* thousands of IN items cost more on every page than they save */
+	op->u.scan.pushed = sql != NULL && strlen(sql) <= SQLOP_PUSH_MAX / 4 ?
+		sql : NULL;
+	return 0;
+}
+
+/*
  * Build the scan of base table rel with its conjuncts cs[0..n) (compiled
  * against the table row), on path pt.
  */
@@ -1911,6 +1945,8 @@ static int build_scan(struct sqlplan *p, struct sqlscope *sc, size_t rel,
 	op->u.scan.filter = filt != NULL ? sqlx_fold(p->a, filt) : NULL;
 	op->filter_ast = asts;
 	op->nfilter_ast = nast;
+	if (pushdown(p, op, cs, n, xs, pt, e) != 0)
+		return -1;
 	if (record && record_scan(p, op, rel, sc, e) != 0)
 		return -1;
 	*out = op;
@@ -2048,6 +2084,9 @@ int sqlplan_relation(struct sqlplan *p, const struct sql_name *n,
 	int64_t db = p->ctx->db_id;
 	const struct sqlcat_desc *d;
 
+	if (cat == NULL)	/* a pushed filter (sqlfilt.c) has no catalog */
+		return sqlerr_set(e, SQLSTATE_UNDEF_TABLE, n->pos, "relation "
+				  "\"%s\" is not available here", n->name);
 	if (n->db != NULL) {
 		const struct sqlcat_desc *dd = sqlcat_db(cat, n->db);
 

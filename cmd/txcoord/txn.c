@@ -721,7 +721,8 @@ bad:
 
 static int scan_remote(struct txn *t, const void *start, size_t slen,
 		       const void *end, size_t elen, size_t limit,
-		       struct scan_page *p, struct err *e)
+		       const json_t *filter, struct scan_page *p,
+		       struct err *e)
 {
 	char kt[TXNWIRE_KEY_TEXT], what[TXNWIRE_KEY_TEXT + 16];
 	int rc, moved = 0;
@@ -739,7 +740,9 @@ static int scan_remote(struct txn *t, const void *start, size_t slen,
 		     (elen > 0 &&
 		      desc_bytes_set(c.body, "end", end, elen) != 0) ||
 		     json_object_set_new(c.body, "limit",
-					 json_integer((json_int_t)limit)))) {
+					 json_integer((json_int_t)limit)) ||
+		     (filter != NULL &&
+		      json_object_set(c.body, "filter", (json_t *)filter)))) {
 			json_decref(c.body);
 			c.body = NULL;
 		}
@@ -853,7 +856,7 @@ static int kvs_resume(struct txn_kvs *out, const void *key, size_t klen,
 
 static int scan_loop(struct txn *t, const void *start, size_t slen,
 		     const void *end, size_t elen, size_t limit,
-		     struct txn_kvs *out, struct err *e)
+		     const json_t *filter, struct txn_kvs *out, struct err *e)
 {
 	unsigned char *cur = malloc(slen + 1);
 	size_t clen = slen;
@@ -867,8 +870,8 @@ static int scan_loop(struct txn *t, const void *start, size_t slen,
 		const void *cov;
 		size_t covlen;
 
-		rc = scan_remote(t, cur, clen, end, elen, limit - out->n, &p,
-				 e);
+		rc = scan_remote(t, cur, clen, end, elen, limit - out->n,
+				 filter, &p, e);
 		if (rc != RC_OK)
 			break;
 		cov = p.more ? p.resume : end;
@@ -897,6 +900,15 @@ static int scan_loop(struct txn *t, const void *start, size_t slen,
 int txn_scan(struct txn *t, const void *start, size_t slen, const void *end,
 	     size_t elen, size_t limit, struct txn_kvs *out, struct err *e)
 {
+	return txn_scan_filtered(t, start, slen, end, elen, limit, NULL, out,
+				 e);
+}
+
+int txn_scan_filtered(struct txn *t, const void *start, size_t slen,
+		      const void *end, size_t elen, size_t limit,
+		      const json_t *filter, struct txn_kvs *out,
+		      struct err *e)
+{
 	static const unsigned char first[1] = { TXN_KEY_FIRST };
 	struct txn_kvs r;
 	int rc;
@@ -918,7 +930,8 @@ int txn_scan(struct txn *t, const void *start, size_t slen, const void *end,
 	if ((r.items = calloc(limit, sizeof(*r.items))) == NULL)
 		return err_set(e, RC_NOMEM, "out of memory");
 	t->reason = R_CONFLICT;
-	rc = no_moved(scan_loop(t, start, slen, end, elen, limit, &r, e), e);
+	rc = no_moved(scan_loop(t, start, slen, end, elen, limit, filter, &r,
+				e), e);
 	if (rc != RC_OK) {
 		txn_kvs_release(&r);
 		return txn_fail(t, rc);

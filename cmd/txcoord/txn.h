@@ -49,6 +49,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "err.h"
 
 #define TXN_ID_LEN		16
@@ -169,6 +171,18 @@ struct txn_kvs {
  */
 int txn_scan(struct txn *t, const void *start, size_t slen, const void *end,
 	     size_t elen, size_t limit, struct txn_kvs *out, struct err *e);
+/*
+ * txn_scan with a row filter pushed to the ranges (sqlfilt.h's wire
+ * form): the ranges may leave out stored rows it rejects, so out holds
+ * those that pass plus the transaction's own buffered writes of the span,
+ * unfiltered (the caller applies its filter to everything).  The read
+ * span recorded for SERIALIZABLE validation is the whole span examined,
+ * rows left out included.
+ */
+int txn_scan_filtered(struct txn *t, const void *start, size_t slen,
+		      const void *end, size_t elen, size_t limit,
+		      const json_t *filter, struct txn_kvs *out,
+		      struct err *e);
 void txn_kvs_release(struct txn_kvs *r);
 
 /* Buffer a write (nothing is sent before commit). */

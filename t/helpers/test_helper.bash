@@ -175,6 +175,18 @@ node_ids() {
 	sed -n 's/^\[node\.\([0-9]*\)\]$/\1/p' "$1/rangedb.conf"
 }
 
+# raftd_metric DIR NAME LABELS: one series summed over the cluster's nodes
+# (raftd_metric "$d" raftd_scan_filters_total 'result="refused"').
+raftd_metric() {
+	local id sum=0 v
+	for id in $(node_ids "$1"); do
+		v=$(curl -sS --max-time 5 "http://$(node_addr "$1" "$id")/metrics" |
+			awk -v s="$2{$3}" '$1 == s { print $2 }')
+		sum=$((sum + ${v:-0}))
+	done
+	echo "$sum"
+}
+
 # txcoord_addrs DIR: the address of every txcoord of the cluster ([cluster]
 # txcoords, comma-separated), one a line.
 txcoord_addrs() {
