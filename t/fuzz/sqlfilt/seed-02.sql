@@ -1,0 +1,1 @@
+n % 7 = 0 AND s LIKE 'h%'

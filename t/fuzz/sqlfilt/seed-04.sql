@@ -1,0 +1,1 @@
+s ILIKE '%É%' ESCAPE '\'

@@ -1,0 +1,1 @@
+coalesce(n, 0) BETWEEN -1 AND 1

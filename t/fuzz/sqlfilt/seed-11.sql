@@ -1,0 +1,1 @@
+CASE n WHEN 0 THEN true WHEN 1 THEN false END

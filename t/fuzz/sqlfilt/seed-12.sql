@@ -1,0 +1,1 @@
+nullif(n, 0) IS NULL

@@ -1,0 +1,1 @@
+length(s) > 3 AND upper(s) <> lower(s)

@@ -1,0 +1,1 @@
+round(f, 2) = 0 OR trunc(d) = -1

@@ -1,0 +1,1 @@
+mod(n, 3) = 2 AND sign(f) < 0

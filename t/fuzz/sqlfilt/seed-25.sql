@@ -1,0 +1,1 @@
+NOT (n > 0) AND NOT b

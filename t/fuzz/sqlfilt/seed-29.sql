@@ -1,0 +1,1 @@
+CAST(n AS TEXT) || s = '0'

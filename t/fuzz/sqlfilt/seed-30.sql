@@ -1,0 +1,1 @@
+replace(s, 'l', 'L') = 'héLLo'

@@ -1,0 +1,1 @@
+btrim(s) = '' AND ltrim(s, 'x') = ''

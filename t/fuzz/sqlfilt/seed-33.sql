@@ -1,0 +1,1 @@
+f = 'NaN'::float8 OR f = 'Infinity'

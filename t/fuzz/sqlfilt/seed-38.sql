@@ -1,0 +1,1 @@
+id > 0 AND id < 10 AND id <> 2

@@ -1,0 +1,1 @@
+n IS NOT NULL AND s IS NULL
