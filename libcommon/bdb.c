@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fault.h"
 #include "log.h"
 
 struct bdb {
@@ -221,7 +222,10 @@ int bdb_close(struct bdb *b, struct err *e)
 
 int bdb_flush(struct bdb *b, struct err *e)
 {
-	int ret = b->env->log_flush(b->env, NULL);
+	int ret;
+
+	fault_disk_wait();	/* a slow-disk drill (chaos) */
+	ret = b->env->log_flush(b->env, NULL);
 
 	if (ret != 0)
 		return bdb_err(e, ret, "cannot flush log of '%s'", b->path);

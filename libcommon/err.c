@@ -30,6 +30,7 @@ static const struct {
 	[RC_CORRUPT]	= { "corrupt",		500, EXIT_FAIL },
 	[RC_NOMEM]	= { "out_of_memory",	500, EXIT_TEMP },
 	[RC_INTERNAL]	= { "internal",		500, EXIT_FAIL },
+	[RC_DENIED]	= { "denied",		403, EXIT_FAIL },
 };
 
 static int rc_valid(int code)

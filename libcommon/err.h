@@ -35,6 +35,7 @@ enum rc {
 	RC_CORRUPT,		/* stored data fails a check: 500 */
 	RC_NOMEM,		/* allocation failed: 500 */
 	RC_INTERNAL,		/* a bug: 500 */
+	RC_DENIED,		/* not authenticated / not allowed: 403 */
 	RC__COUNT
 };
 

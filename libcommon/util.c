@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fault.h"
+
 uint64_t util_mono_ns(void)
 {
 	struct timespec ts;
@@ -147,6 +149,7 @@ int util_write_file_atomic(const char *path, const void *data, size_t len,
 		p += w;
 		len -= (size_t)w;
 	}
+	fault_disk_wait();	/* a slow-disk drill (chaos) */
 	if (fsync(fd) != 0) {
 		int saved = errno;
 

@@ -292,8 +292,7 @@ static int node_pid(struct drill_node *n, long *pid, struct err *e)
 
 /* ---- killing ------------------------------------------------------------ */
 
-/* True while pid exists and is not a zombie. */
-static int pid_running(long pid)
+int drill_pid_running(long pid)
 {
 	char path[64], buf[512], *p;
 	int fd;
@@ -326,7 +325,7 @@ static int kill_pid(uint64_t id, long pid, struct err *e)
 			       "cannot kill node %" PRIu64 " (pid %ld): %s "
 			       "(is it on this machine?)", id, pid,
 			       strerror(errno));
-	while (pid_running(pid)) {
+	while (drill_pid_running(pid)) {
 		if (util_mono_ms() - t0 > 5000)
 			return err_set(e, RC_TIMEOUT, "pid %ld still runs 5 s "
 				       "after SIGKILL", pid);
@@ -360,10 +359,11 @@ int drill_kill_node(struct drill *d, uint64_t id, struct drill_report *r,
  * committed it; RC_NOT_LEADER with *redirect = the node named as leader
  * (0 unknown); other codes for everything else (retry elsewhere).
  */
-static int probe_put(struct drill_node *n, uint64_t *redirect, struct err *e)
+static int probe_put_within(struct drill_node *n, long timeout_ms,
+			    uint64_t *redirect, struct err *e)
 {
 	struct http_client_opts o = { .connect_timeout_ms = 500,
-				      .timeout_ms = DRILL_PUT_MS };
+				      .timeout_ms = timeout_ms };
 	struct http_client *c;
 	char value[64], *resp = NULL;
 	size_t resp_len = 0;
@@ -398,6 +398,11 @@ static int probe_put(struct drill_node *n, uint64_t *redirect, struct err *e)
 		     n->id, status, resp ? resp : "");
 	free(resp);
 	return rc;
+}
+
+static int probe_put(struct drill_node *n, uint64_t *redirect, struct err *e)
+{
+	return probe_put_within(n, DRILL_PUT_MS, redirect, e);
 }
 
 /*
@@ -822,4 +827,33 @@ void drill_report_print(FILE *f, const struct drill_report *r, int json)
 		fprintf(f, "caught up: node %" PRIu64 " applied index %" PRIu64
 			" of range %d after %.2f s\n", r->restarted_node,
 			r->catchup_target, DRILL_DATA_RANGE, r->catchup_s);
+}
+
+/* ---- for chaos run ------------------------------------------------------ */
+
+int drill_probe_write(struct drill *d, uint64_t prefer, long timeout_ms,
+		      uint64_t *who, struct err *e)
+{
+	struct drill_node *n = prefer ? node_by_id(d, prefer) : NULL;
+	uint64_t redirect = 0;
+	int rc;
+
+	if (n == NULL)
+		n = &d->nodes[0];
+	rc = probe_put_within(n, timeout_ms, &redirect, e);
+	if (rc == RC_NOT_LEADER && redirect != 0 && redirect != n->id &&
+	    (n = node_by_id(d, redirect)) != NULL)
+		rc = probe_put_within(n, timeout_ms, &redirect, e);
+	if (rc == RC_OK)
+		*who = n->id;
+	return rc;
+}
+
+int drill_leader(struct drill *d, uint64_t range_id, uint64_t *leader,
+		 struct err *e)
+{
+	struct drill_range lr;
+	long pid = 0;
+
+	return find_leader(d, range_id, 0, leader, &lr, &pid, e);
 }

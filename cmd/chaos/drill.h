@@ -78,6 +78,21 @@ int drill_kill_node(struct drill *d, uint64_t id, struct drill_report *r,
 int drill_restart(struct drill *d, uint64_t id, struct drill_report *r,
 		  struct err *e);
 
+/* ---- for chaos run (nemesis.c) ------------------------------------------ */
+
+/*
+ * One probe write of the data range, to node prefer (0: the first) and,
+ * when it names another leader, to that one: RC_OK with *who the node that
+ * committed it.  Each request is bounded by timeout_ms.
+ */
+int drill_probe_write(struct drill *d, uint64_t prefer, long timeout_ms,
+		      uint64_t *who, struct err *e);
+/* The leader of range_id as the nodes report it; RC_UNAVAILABLE if none. */
+int drill_leader(struct drill *d, uint64_t range_id, uint64_t *leader,
+		 struct err *e);
+/* True while pid exists and is not a zombie. */
+int drill_pid_running(long pid);
+
 /* Print the report: text lines for people, or one JSON object. */
 void drill_report_print(FILE *f, const struct drill_report *r, int json);
 

@@ -11,11 +11,14 @@
 #include "txnapi.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fault.h"
+#include "faultapi.h"
 #include "http.h"
 #include "jx.h"
 #include "log.h"
@@ -34,7 +37,17 @@ struct raftd_api {
 	char address[256];
 	struct metrics *reg;
 	struct metrics_histogram *latency;
-	struct metrics_counter *raft_batches, *raft_bad;
+	struct metrics_counter *raft_batches, *raft_bad, *raft_skew;
+	uint64_t max_offset_ms;		/* 0: no clock-offset check */
+	/* the last clock offset seen per peer (by the raft handler) */
+	pthread_mutex_t off_mu;
+	struct {
+		uint64_t peer;
+		int64_t offset_ms;	/* peer's clock minus ours */
+		uint64_t at_ms;		/* monotonic */
+	} offs[RAFTD_API_MAX_PEERS];
+	size_t n_offs;
+	uint64_t skew_logged_ms;	/* rate limit of the error line */
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -657,6 +670,89 @@ out:
 
 /* ---- inter-node ------------------------------------------------------- */
 
+/*
+ * /status: "clock_offsets": {"<peer>": {"offset_ms": N, "refused": B},
+ * ...}, each peer's clock minus ours as its last raft batch said (within
+ * the last minute).
+ */
+static int status_offsets(struct raftd_api *a, json_t *j)
+{
+	json_t *o = json_object();
+	uint64_t now = util_mono_ms();
+
+	if (o == NULL || json_object_set_new(j, "clock_offsets", o) != 0)
+		return -1;
+	pthread_mutex_lock(&a->off_mu);
+	for (size_t i = 0; i < a->n_offs; i++) {
+		char id[24];
+		int64_t off = a->offs[i].offset_ms;
+
+		if (now - a->offs[i].at_ms > 60000)
+			continue;
+		snprintf(id, sizeof(id), "%" PRIu64, a->offs[i].peer);
+		if (json_object_set_new(o, id, json_pack("{s:I, s:b}",
+		    "offset_ms", (json_int_t)off, "refused",
+		    a->max_offset_ms > 0 && (uint64_t)(off < 0 ? -off : off) >
+		    a->max_offset_ms)) != 0) {
+			pthread_mutex_unlock(&a->off_mu);
+			return -1;
+		}
+	}
+	pthread_mutex_unlock(&a->off_mu);
+	return 0;
+}
+
+/*
+ * Compare the sender's clock (the batch's clock_ms) with ours: a peer more
+ * than max_offset_ms away is refused with clock_skew (its messages are
+ * dropped until the clocks agree), since leases and the timestamp cache's
+ * low water rely on bounded offsets.  The offset is kept for /status and
+ * the refusal logged at most every 5 s.
+ */
+static int clock_check(struct raftd_api *a, const json_t *body,
+		       uint64_t from, struct err *e)
+{
+	const json_t *c = json_object_get(body, "clock_ms");
+	uint64_t now = util_mono_ms();
+	int64_t off;
+	size_t i;
+	int log = 0;
+
+	if (!json_is_integer(c))
+		return RC_OK;		/* an older peer: nothing to check */
+	off = (int64_t)json_integer_value(c) - (int64_t)fault_wall_ms(NULL);
+	pthread_mutex_lock(&a->off_mu);
+	for (i = 0; i < a->n_offs && a->offs[i].peer != from; i++)
+		;
+	if (i == a->n_offs && i < RAFTD_API_MAX_PEERS)
+		a->n_offs++;
+	if (i < RAFTD_API_MAX_PEERS) {
+		a->offs[i].peer = from;
+		a->offs[i].offset_ms = off;
+		a->offs[i].at_ms = now;
+	}
+	if (a->max_offset_ms > 0 &&
+	    (uint64_t)(off < 0 ? -off : off) > a->max_offset_ms &&
+	    now - a->skew_logged_ms >= 5000) {
+		a->skew_logged_ms = now;
+		log = 1;
+	}
+	pthread_mutex_unlock(&a->off_mu);
+	if (a->max_offset_ms == 0 ||
+	    (uint64_t)(off < 0 ? -off : off) <= a->max_offset_ms)
+		return RC_OK;
+	err_set(e, RC_CLOCK_SKEW, "node %" PRIu64 "'s clock is %" PRId64
+		" ms %s this node's, over the maximum offset of %" PRIu64
+		" ms: its raft messages are refused until the clocks agree",
+		from, off < 0 ? -off : off, off < 0 ? "behind" : "ahead of",
+		a->max_offset_ms);
+	if (log)
+		log_error("msg=\"clock offset over the maximum\" peer=%" PRIu64
+			  " offset_ms=%" PRId64 " max_offset_ms=%" PRIu64,
+			  from, off, a->max_offset_ms);
+	return RC_CLOCK_SKEW;
+}
+
 static void handle_raft(const struct http_req *req, struct http_resp *resp,
 			void *arg)
 {
@@ -678,9 +774,22 @@ static void handle_raft(const struct http_req *req, struct http_resp *resp,
 	if (rc == RC_OK && node_member_addr(a->node, from) == NULL)
 		rc = err_set(&e, RC_BAD_INPUT, "node %" PRIu64 " is not a "
 			     "member of this cluster", from);
+	if (rc == RC_OK && fault_drop_from(from)) {
+		/* a partition drill: lost on the way, as far as we know */
+		raftwire_batch_release(msgs, n);
+		resp->status = 204;
+		return;
+	}
+	if (rc == RC_OK)
+		rc = clock_check(a, req->json, from, &e);
 	if (rc == RC_OK)
 		rc = node_receive(a->node, msgs, n, &e);
 	raftwire_batch_release(msgs, n);
+	if (rc == RC_CLOCK_SKEW) {
+		metrics_counter_inc(a->raft_skew);
+		http_resp_err(resp, &e);
+		return;
+	}
 	if (rc != RC_OK) {
 		metrics_counter_inc(a->raft_bad);
 		log_warn("msg=\"refused a raft batch\" from=%" PRIu64
@@ -779,11 +888,17 @@ static void handle_status(const struct http_req *req, struct http_resp *resp,
 		      "service", "raftd", "version", a->version,
 		      "node", (json_int_t)self,
 		      "pid", (json_int_t)getpid(),
-		      "time_ms", (json_int_t)util_wall_ms(),
+		      "time_ms", (json_int_t)fault_wall_ms(NULL),
 		      "uptime_s", (json_int_t)((util_mono_ms() - a->started_ms)
 					       / 1000),
 		      "address", a->address, "ranges", ranges);
 	if (j == NULL) {
+		ranges = NULL;
+		goto nomem;
+	}
+	if (status_offsets(a, j) != 0 ||
+	    json_object_set_new(j, "faults", fault_status_json()) != 0) {
+		json_decref(j);
 		ranges = NULL;
 		goto nomem;
 	}
@@ -1334,6 +1449,8 @@ int raftd_api_start(struct raftd_api **out, struct node *n,
 		return err_set(e, RC_NOMEM, "out of memory");
 	a->node = n;
 	a->reg = opts->reg;
+	a->max_offset_ms = opts->max_offset_ms;
+	pthread_mutex_init(&a->off_mu, NULL);
 	a->version = opts->version ? opts->version : "unknown";
 	a->started_ms = util_mono_ms();
 	snprintf(a->address, sizeof(a->address), "%s",
@@ -1348,7 +1465,11 @@ int raftd_api_start(struct raftd_api **out, struct node *n,
 				  "ok", &a->raft_batches, e)) != RC_OK ||
 	    (rc = metrics_counter(a->reg, "raftd_raft_batches_received_total",
 				  "POST /raft batches by result.", "result",
-				  "refused", &a->raft_bad, e)) != RC_OK)
+				  "refused", &a->raft_bad, e)) != RC_OK ||
+	    (rc = metrics_counter(a->reg, "raftd_clock_skew_refusals_total",
+				  "Raft batches refused because the sender's "
+				  "clock is over the maximum offset from ours.",
+				  NULL, NULL, &a->raft_skew, e)) != RC_OK)
 		goto fail;
 	if ((rc = http_server_new(&a->http, e)) != RC_OK)
 		goto fail;
@@ -1382,7 +1503,8 @@ int raftd_api_start(struct raftd_api **out, struct node *n,
 	R("GET", "/status", 0, 0, handle_status);
 	R("GET", "/metrics", 0, 0, handle_metrics);
 #undef R
-	if ((rc = txnapi_register(a->http, a, a->reg, &a->txn, e)) != RC_OK)
+	if ((rc = txnapi_register(a->http, a, a->reg, &a->txn, e)) != RC_OK ||
+	    (rc = faultapi_register(a->http, opts->secret, e)) != RC_OK)
 		goto fail;
 	memset(&hopts, 0, sizeof(hopts));
 	hopts.listen = opts->listen;

@@ -35,6 +35,8 @@
 #define RAFTD_API_MAX_LIMIT	10000
 #define RAFTD_API_MAX_IMAGE	((size_t)16 << 20)	/* GET /admin/image */
 #define RAFTD_API_LEADER_WAIT_MS 1500	/* for a leader to be elected */
+#define RAFTD_API_MAX_PEERS	64	/* clock offsets remembered */
+#define RAFTD_MAX_CLOCK_OFFSET_MS 500	/* [cluster] max_clock_offset */
 
 struct raftd_api;
 
@@ -43,6 +45,10 @@ struct raftd_api_opts {
 	const char *address;		/* advertised in /status */
 	const char *version;
 	struct metrics *reg;		/* shared with the node */
+	const char *secret;		/* [cluster] secret: fault injection
+					 * (faultapi.h); NULL: off */
+	uint64_t max_offset_ms;		/* peers' clocks further away are
+					 * refused; 0: no check */
 };
 
 int raftd_api_start(struct raftd_api **out, struct node *n,

@@ -129,6 +129,8 @@ struct raftd_settings {
 	int auto_split;
 	int64_t dead_ms;
 	int64_t gc_ttl_ms;
+	const char *secret;		/* [cluster] secret */
+	int64_t max_offset_ms;		/* [cluster] max_clock_offset */
 	struct node_member members[NODE_MAX_PEERS];
 	size_t n_members;
 };
@@ -363,6 +365,12 @@ static int read_settings(struct raftd_opts *o, struct raftd_settings *s,
 	rc = cfg_get_bool(cfg, "raftd", "auto_split", &s->auto_split, e);
 	if (rc != RC_OK && rc != RC_NOT_FOUND)
 		return rc;
+	s->max_offset_ms = RAFTD_MAX_CLOCK_OFFSET_MS;
+	rc = cfg_get_duration_ms(cfg, "cluster", "max_clock_offset", 1,
+				 3600000, &s->max_offset_ms, e);
+	if (rc != RC_OK && rc != RC_NOT_FOUND)
+		return rc;
+	s->secret = cfg_get(cfg, "cluster", "secret");
 	return RC_OK;
 }
 
@@ -406,6 +414,8 @@ static int run(struct raftd_opts *o, const struct raftd_settings *s,
 	ao.address = s->address;
 	ao.version = PACKAGE_VERSION;
 	ao.reg = reg;
+	ao.secret = s->secret;
+	ao.max_offset_ms = (uint64_t)s->max_offset_ms;
 	if ((rc = raftd_api_start(&api, node, &ao, e)) != RC_OK)
 		goto out;
 	{

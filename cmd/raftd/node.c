@@ -54,6 +54,7 @@
 #include <jansson.h>
 
 #include "bdb.h"
+#include "fault.h"
 #include "hlc.h"
 #include "log.h"
 #include "raftstore.h"
@@ -1136,7 +1137,7 @@ static int img_add(struct buf *b, const struct mvcc_versions *v,
 /* The oldest timestamp reads may still use on n (see node_txn_get). */
 static uint64_t gc_horizon(struct node *n)
 {
-	uint64_t now = util_wall_ms();
+	uint64_t now = fault_wall_ms(NULL);
 
 	return now > n->gc_ttl_ms ? hlc_make(now - n->gc_ttl_ms, 0) : 0;
 }
@@ -3584,7 +3585,7 @@ int node_txn_record(struct node *n, uint64_t range_id, const void *anchor,
 		return err_set(e, RC_NOT_FOUND, "no range %" PRIu64, range_id);
 	if ((rc = node_read_barrier(n, range_id, e)) != RC_OK)
 		return rc;
-	*now = hlc_make(util_wall_ms(), 0);
+	*now = hlc_make(fault_wall_ms(NULL), 0);
 	pthread_rwlock_rdlock(&rg->mvcc_lock);
 	if (rg->locks == NULL || !desc_contains(&rg->desc, anchor, alen))
 		rc = moved(rg, e);
@@ -4285,7 +4286,8 @@ int node_open(struct node **out, const struct node_opts *o, struct err *e)
 	}
 	pthread_cond_init(&n->snap_cv, NULL);
 	n->gc_ttl_ms = o->gc_ttl_ms ? o->gc_ttl_ms : NODE_GC_TTL_MS;
-	hlc_init(&n->hlc, 0, NULL, NULL);
+	/* the wall clock as a clock-skew drill (chaos) offsets it */
+	hlc_init(&n->hlc, 0, fault_wall_ms, NULL);
 	for (size_t i = 0; i < o->n_members; i++) {
 		n->members[i].id = o->members[i].id;
 		n->members[i].addr = strdup(o->members[i].addr);

@@ -29,6 +29,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fault.h"
 #include "http.h"
 #include "jx.h"
 #include "log.h"
@@ -250,11 +251,18 @@ static void peer_send_range(struct tpeer *p, const struct raft_msg *msgs,
 
 	if (n == 0)
 		return;
-	if (p->failed || atomic_load(&p->t->stop)) {
+	if (p->failed || atomic_load(&p->t->stop) || fault_drop_to(p->id)) {
+		/* (a partition drill drops them on the way) */
 		peer_count(p, 0, n, 0, 0);
 		return;
 	}
+	fault_net_wait();	/* a slow-net drill */
 	rc = raftwire_encode_batch(p->t->self, msgs, n, &j, &e);
+	/* the sender's clock, for the receiver's clock-offset check */
+	if (rc == RC_OK &&
+	    json_object_set_new(j, "clock_ms",
+				json_integer((json_int_t)fault_wall_ms(NULL))))
+		rc = err_set(&e, RC_NOMEM, "out of memory");
 	if (rc == RC_OK) {
 		rc = jx_dump(j, &body, &len, &e);
 		json_decref(j);

@@ -15,6 +15,7 @@
 
 #include "api.h"
 #include "desc.h"
+#include "fault.h"
 #include "hlc.h"
 #include "jx.h"
 #include "log.h"
@@ -127,11 +128,11 @@ static int get_ts(const json_t *o, const char *name, uint64_t *ts,
 	 * A timestamp far ahead of this node's clock would drag its HLC
 	 * (and every later write) into the future: refuse it.
 	 */
-	if (hlc_physical(*ts) > util_wall_ms() + TXNAPI_MAX_AHEAD_MS)
+	if (hlc_physical(*ts) > fault_wall_ms(NULL) + TXNAPI_MAX_AHEAD_MS)
 		return err_set(e, RC_CLOCK_SKEW, "field '%s': timestamp is %"
 			       PRIu64 " ms ahead of this node's clock (more "
 			       "than %d ms)", name,
-			       hlc_physical(*ts) - util_wall_ms(),
+			       hlc_physical(*ts) - fault_wall_ms(NULL),
 			       TXNAPI_MAX_AHEAD_MS);
 	return RC_OK;
 }

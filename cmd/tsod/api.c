@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "hlc.h"
+#include "faultapi.h"
 #include "http.h"
 #include "log.h"
 #include "metrics.h"
@@ -262,7 +263,8 @@ int tsod_api_start(struct tsod_api **out, struct oracle *o,
 	    (rc = http_server_route(a->http, "GET", "/status", 0, 0,
 				    handle_status, a, e)) != RC_OK ||
 	    (rc = http_server_route(a->http, "GET", "/metrics", 0, 0,
-				    handle_metrics, a, e)) != RC_OK)
+				    handle_metrics, a, e)) != RC_OK ||
+	    (rc = faultapi_register(a->http, opts->secret, e)) != RC_OK)
 		goto fail;
 	memset(&hopts, 0, sizeof(hopts));
 	hopts.listen = opts->listen;

@@ -24,6 +24,8 @@ struct tsod_api_opts {
 	unsigned threads;		/* 0 = number of CPUs */
 	uint64_t max_count;		/* 0 = ORACLE_DEFAULT_MAX_COUNT */
 	const char *version;
+	const char *secret;		/* [cluster] secret: fault injection
+					 * (faultapi.h); NULL: off */
 };
 
 int tsod_api_start(struct tsod_api **out, struct oracle *o,

@@ -16,6 +16,7 @@
 
 #include "api.h"
 #include "cfg.h"
+#include "fault.h"
 #include "cli.h"
 #include "daemon.h"
 #include "err.h"
@@ -77,7 +78,8 @@ static int64_t clock_skew_ms;
 
 static uint64_t skewed_clock(void *arg)
 {
-	int64_t ms = (int64_t)util_wall_ms() + clock_skew_ms;
+	int64_t ms = (int64_t)util_wall_ms() + clock_skew_ms +
+		fault_skew_ms();	/* and a skew drill's (chaos) */
 
 	(void)arg;
 	return ms < 0 ? 0 : (uint64_t)ms;
@@ -243,6 +245,7 @@ static int run(struct tsod_opts *o, const struct tsod_settings *s,
 	ao.threads = (unsigned)s->threads;
 	ao.max_count = (uint64_t)s->max_count;
 	ao.version = PACKAGE_VERSION;
+	ao.secret = cfg_get(o->cfg, "cluster", "secret");
 	if ((rc = tsod_api_start(&api, oracle, &ao, e)) != RC_OK)
 		goto out;
 	{

@@ -22,6 +22,7 @@
 
 #include "api.h"
 #include "cfg.h"
+#include "faultapi.h"
 #include "cli.h"
 #include "daemon.h"
 #include "err.h"
@@ -601,7 +602,9 @@ static int run(struct txcoord_opts *o, const struct txcoord_settings *s,
 	 * Every /txn route is registered here, on the same server, before
 	 * it starts; the engine outlives the server (freed after it).
 	 */
-	if ((rc = txapi_register(x.http, x.eng, e)) != RC_OK)
+	if ((rc = txapi_register(x.http, x.eng, e)) != RC_OK ||
+	    (rc = faultapi_register(x.http, cfg_get(o->cfg, "cluster",
+						    "secret"), e)) != RC_OK)
 		goto out;
 	/* ---- the SQL gateway (sqlapi.c): POST /sql and sessions ---- */
 	if ((rc = sqlengine_new(&x.sql, x.eng, x.router, e)) != RC_OK ||

@@ -14,6 +14,7 @@
  *
  * Tested in t/unit/router_test.c.
  */
+#include "fault.h"
 #include "router.h"
 
 #include <inttypes.h>
@@ -321,6 +322,7 @@ static int router_send(struct router *r, const char *addr, const char *method,
 	*status = 0;
 	if ((rc = router_conn_get(r, addr, timeout_ms, &h, e)) != RC_OK)
 		return rc;
+	fault_net_wait();	/* a slow-net drill (chaos) */
 	rc = http_client_do(h, method, path,
 			    body != NULL ? "application/json" : NULL, body,
 			    blen, status, resp, rlen, e);

@@ -572,7 +572,8 @@ static void test_get_size(void **state)
 static const char *const tsod_keys[] = { "listen", "data", "window",
 					 "max_count", "threads", "log_level",
 					 NULL };
-static const char *const cluster_keys[] = { "name", "secret", "txcoords",
+static const char *const cluster_keys[] = { "name", "secret",
+					    "max_clock_offset", "txcoords",
 					    NULL };
 static const char *const txcoord_keys[] = { "listen", "tsod", "nodes",
 	"threads", "txn_timeout", "heartbeat", "idle_timeout", "max_retries",
