@@ -156,9 +156,14 @@ offset_refused() {
 	grep -q "clock offset over the maximum" "$T/c/node$peer.log"
 	# the two others still commit
 	write s1
-	# within the offset: accepted
+	# behind: the skewed node sees its peers ahead and refuses them
+	run -0 chaos skew "$victim" -3s
+	wait_until 10 offset_refused "$T/c" "$peer" "$victim"
+	write s1b
+	# within the offset: accepted both ways
 	run -0 chaos skew "$victim" -200ms
-	wait_until 10 eval '! offset_refused "$T/c" "$victim" "$peer"'
+	wait_until 10 eval '! offset_refused "$T/c" "$victim" "$peer" &&
+		! offset_refused "$T/c" "$peer" "$victim"'
 	run -0 chaos heal
 	write s2
 	wait_until 20 cluster_caught_up "$T/c"

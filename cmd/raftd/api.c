@@ -692,8 +692,8 @@ static int status_offsets(struct raftd_api *a, json_t *j)
 		snprintf(id, sizeof(id), "%" PRIu64, a->offs[i].peer);
 		if (json_object_set_new(o, id, json_pack("{s:I, s:b}",
 		    "offset_ms", (json_int_t)off, "refused",
-		    a->max_offset_ms > 0 && (uint64_t)(off < 0 ? -off : off) >
-		    a->max_offset_ms)) != 0) {
+		    a->max_offset_ms > 0 && off > (int64_t)a->max_offset_ms))
+		    != 0) {
 			pthread_mutex_unlock(&a->off_mu);
 			return -1;
 		}
@@ -704,10 +704,14 @@ static int status_offsets(struct raftd_api *a, json_t *j)
 
 /*
  * Compare the sender's clock (the batch's clock_ms) with ours: a peer more
- * than max_offset_ms away is refused with clock_skew (its messages are
+ * than max_offset_ms AHEAD is refused with clock_skew (its messages are
  * dropped until the clocks agree), since leases and the timestamp cache's
- * low water rely on bounded offsets.  The offset is kept for /status and
- * the refusal logged at most every 5 s.
+ * low water rely on bounded offsets.  Only ahead: the time the batch spent
+ * on the way (queues, a loaded machine) makes a peer look behind, never
+ * ahead, so this never refuses a healthy peer; a node whose clock is
+ * behind is caught by the same rule on its side (it sees every peer
+ * ahead, refuses them, hears no quorum and cannot lead).  The offset is
+ * kept for /status and the refusal logged at most every 5 s.
  */
 static int clock_check(struct raftd_api *a, const json_t *body,
 		       uint64_t from, struct err *e)
@@ -731,21 +735,18 @@ static int clock_check(struct raftd_api *a, const json_t *body,
 		a->offs[i].offset_ms = off;
 		a->offs[i].at_ms = now;
 	}
-	if (a->max_offset_ms > 0 &&
-	    (uint64_t)(off < 0 ? -off : off) > a->max_offset_ms &&
+	if (a->max_offset_ms > 0 && off > (int64_t)a->max_offset_ms &&
 	    now - a->skew_logged_ms >= 5000) {
 		a->skew_logged_ms = now;
 		log = 1;
 	}
 	pthread_mutex_unlock(&a->off_mu);
-	if (a->max_offset_ms == 0 ||
-	    (uint64_t)(off < 0 ? -off : off) <= a->max_offset_ms)
+	if (a->max_offset_ms == 0 || off <= (int64_t)a->max_offset_ms)
 		return RC_OK;
 	err_set(e, RC_CLOCK_SKEW, "node %" PRIu64 "'s clock is %" PRId64
-		" ms %s this node's, over the maximum offset of %" PRIu64
-		" ms: its raft messages are refused until the clocks agree",
-		from, off < 0 ? -off : off, off < 0 ? "behind" : "ahead of",
-		a->max_offset_ms);
+		" ms ahead of this node's, over the maximum offset of %"
+		PRIu64 " ms: its raft messages are refused until the clocks "
+		"agree", from, off, a->max_offset_ms);
 	if (log)
 		log_error("msg=\"clock offset over the maximum\" peer=%" PRIu64
 			  " offset_ms=%" PRId64 " max_offset_ms=%" PRIu64,
