@@ -329,8 +329,14 @@ static void history_count(const char *path, struct fault_rec *f, size_t n)
 	while (getline(&line, &cap, fp) > 0) {
 		json_t *j = json_loads(line, 0, NULL);
 		const char *type = json_string_value(json_object_get(j, "type"));
+		const char *why = json_string_value(json_object_get(j,
+								    "error"));
 		json_int_t t = json_integer_value(json_object_get(j, "t"));
 
+		/* a compare-and-set that found another value failed as it
+		 * should: an answer, not an error */
+		if (why != NULL && strncmp(why, "compare failed", 14) == 0)
+			type = NULL;
 		if (type != NULL && (strcmp(type, "fail") == 0 ||
 				     strcmp(type, "info") == 0))
 			for (size_t i = 0; i < n; i++)
