@@ -118,7 +118,8 @@ offset_refused() {
 	write p0
 	old=$(leader_id "$T/c")
 	others=$(node_ids "$T/c" | grep -vx "$old" | paste -sd, -)
-	run -0 chaos partition "$old|$others"
+	# "leader" and "rest" name the data range's leader and the others
+	run -0 chaos partition 'leader|rest'
 	assert_output "partition $old|$others: done"
 	faults_of "node$old" | jq -e '.[0].kind == "partition" and (.[0].drop_out | length) == 2'
 	# the majority elects another leader and commits

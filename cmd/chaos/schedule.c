@@ -67,19 +67,78 @@ static int target(struct nemesis *nm, const char *name,
 	return nemesis_target(nm, name, t, e);
 }
 
+/*
+ * "leader" as a target is the data range's leader now; in a partition
+ * spec, "leader" is that node and "rest" every other node.  Rewrites
+ * argv[1] into buf.
+ */
+static int resolve_leader(struct drill *d, struct nemesis *nm, char **argv,
+			  int partition, char *buf, size_t cap, struct err *e)
+{
+	char *lp = strstr(argv[1], "leader"), *rp = strstr(argv[1], "rest");
+	uint64_t leader;
+	size_t len = 0;
+	int rc;
+
+	if (lp == NULL && (!partition || rp == NULL))
+		return RC_OK;
+	if ((rc = drill_leader(d, DRILL_DATA_RANGE, &leader, e)) != RC_OK)
+		return err_prefix(e, "cannot tell who leads");
+	if (!partition) {
+		if (strcmp(argv[1], "leader") != 0)
+			return RC_OK;
+		snprintf(buf, cap, "%" PRIu64, leader);
+		argv[1] = buf;
+		return RC_OK;
+	}
+	for (const char *p = argv[1]; *p != '\0' && len + 24 < cap;) {
+		if (strncmp(p, "leader", 6) == 0) {
+			len += (size_t)snprintf(buf + len, cap - len, "%" PRIu64,
+						leader);
+			p += 6;
+		} else if (strncmp(p, "rest", 4) == 0) {
+			int k = 0;
+
+			for (size_t i = 0; i < nemesis_count(nm); i++) {
+				uint64_t id = nemesis_at(nm, i)->node_id;
+
+				if (id != 0 && id != leader)
+					len += (size_t)snprintf(buf + len,
+						cap - len, "%s%" PRIu64,
+						k++ ? "," : "", id);
+			}
+			p += 4;
+		} else {
+			buf[len++] = *p++;
+			buf[len] = '\0';
+		}
+	}
+	argv[1] = buf;
+	return RC_OK;
+}
+
 int sched_command(struct drill *d, struct nemesis *nm, int argc,
-		  char **argv, uint64_t ttl_ms, char *desc, size_t cap,
+		  char **args, uint64_t ttl_ms, char *desc, size_t cap,
 		  struct err *e)
 {
 	const struct nemesis_target *t = NULL;
-	const char *c = argv[0];
+	const char *c = args[0];
 	struct drill_report r;
+	char resolved[256], *argv[MAX_ARGS];
 	int64_t v;
 	uint64_t id;
 	int rc;
 
+	if (argc > MAX_ARGS)
+		return err_set(e, RC_BAD_INPUT, "%s: too many arguments", c);
+	for (int i = 0; i < argc; i++)
+		argv[i] = args[i];	/* "leader" may be rewritten */
 	snprintf(desc, cap, "%s", c);
 	memset(&r, 0, sizeof(r));
+	if (argc >= 2 && strcmp(c, "heal") != 0 &&
+	    (rc = resolve_leader(d, nm, argv, strcmp(c, "partition") == 0,
+				 resolved, sizeof(resolved), e)) != RC_OK)
+		return rc;
 	if (strcmp(c, "partition") == 0) {
 		int one_way = argc == 3 && strcmp(argv[2], "--one-way") == 0;
 
@@ -533,13 +592,19 @@ int sched_run(struct drill *d, struct nemesis *nm, const struct sched *s,
 				else
 					snprintf(f->error, sizeof(f->error),
 						 "%s", e1.msg);
-			} else if (strcmp(argv[0], "kill-node") == 0 &&
-				   rs.nkilled < MAX_KILLED) {
+			} else if (rs.nkilled < MAX_KILLED) {
+				/* restarted at the next heal; desc names the
+				 * node ("leader" is resolved by then) */
 				const struct nemesis_target *t;
+				unsigned long long kid;
 
-				if (nemesis_target(nm, argv[1], &t, NULL) ==
+				if (strncmp(desc, "kill-node ", 10) == 0 &&
+				    nemesis_target(nm, desc + 10, &t, NULL) ==
 				    RC_OK)
 					rs.killed[rs.nkilled++] = t->node_id;
+				else if (sscanf(desc, "kill-leader (node %llu)",
+						&kid) == 1 && kid != 0)
+					rs.killed[rs.nkilled++] = kid;
 			}
 			history_append(opts->history, desc);
 			if (f != NULL) {
