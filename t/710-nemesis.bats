@@ -29,11 +29,7 @@ teardown() {
 }
 
 teardown_file() {
-	# a test that failed while a node was paused must not leave it so
-	local f
-	for f in "$T"/c/*.paused; do
-		[ -f "$f" ] && kill -CONT "$(cut -d' ' -f1 "$f")" 2>/dev/null
-	done
+	resume_paused "$T/c"
 	clusters_stop_all
 }
 

@@ -39,10 +39,7 @@ teardown() {
 }
 
 teardown_file() {
-	local f
-	for f in "$T"/c/*.paused; do
-		[ -f "$f" ] && kill -CONT "$(cut -d' ' -f1 "$f")" 2>/dev/null
-	done
+	resume_paused "$T/c"
 	clusters_stop_all
 }
 

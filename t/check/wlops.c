@@ -415,11 +415,16 @@ static int64_t pick_recent(struct wlops_client *cl, unsigned k)
 	return v;
 }
 
-static void register_read(struct wlops_client *cl, struct op *op,
-			  unsigned k)
+/*
+ * Read op->k in a one-shot transaction: the op's outcome and result.
+ * Returns the value read (owned by op's result) or NULL when the read did
+ * not succeed or found no integer.
+ */
+static const json_t *read_key(struct wlops_client *cl, struct op *op)
 {
 	struct wlclient_reply r;
 	json_t *ops = json_array();
+	const json_t *got = NULL;
 
 	op->is_read = 1;
 	if (ops != NULL && json_array_append_new(ops, get_op(op->k)) != 0) {
@@ -435,12 +440,21 @@ static void register_read(struct wlops_client *cl, struct op *op,
 			op_error(op, "read: reply not understood");
 		} else {
 			op->outcome = WLHIST_OK;
-			if (json_is_integer(v))
-				remember(cl->w, k, json_integer_value(v));
 			op_result(op, v);
+			got = op->result;
 		}
 	}
 	wlclient_reply_release(&r);
+	return got;
+}
+
+static void register_read(struct wlops_client *cl, struct op *op,
+			  unsigned k)
+{
+	const json_t *v = read_key(cl, op);
+
+	if (json_is_integer(v))
+		remember(cl->w, k, json_integer_value(v));
 }
 
 static void register_write(struct wlops_client *cl, struct op *op,
@@ -778,27 +792,7 @@ static void mono_write_attempt(struct wlops_client *cl, struct op *op,
 
 static void mono_read(struct wlops_client *cl, struct op *op)
 {
-	struct wlclient_reply r;
-	json_t *ops = json_array();
-
-	op->is_read = 1;
-	if (ops != NULL && json_array_append_new(ops, get_op(op->k)) != 0) {
-		json_decref(ops);
-		ops = NULL;
-	}
-	if (oneshot(cl, ops, &r) != WLHIST_OK) {
-		step_failed(op, "read", &r);
-	} else {
-		json_t *v = get_value(oneshot_result(&r, 0));
-
-		if (v == NULL) {
-			op_error(op, "read: reply not understood");
-		} else {
-			op->outcome = WLHIST_OK;
-			op_result(op, v);
-		}
-	}
-	wlclient_reply_release(&r);
+	read_key(cl, op);
 }
 
 static int monotonic_step(struct wlops_client *cl,

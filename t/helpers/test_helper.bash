@@ -175,6 +175,16 @@ node_ids() {
 	sed -n 's/^\[node\.\([0-9]*\)\]$/\1/p' "$1/rangedb.conf"
 }
 
+# resume_paused DIR: SIGCONT what chaos pause left paused in DIR (a test
+# that failed mid-drill must not leave a stopped process behind).
+resume_paused() {
+	local f
+	for f in "$1"/*.paused; do
+		[ -f "$f" ] && kill -CONT "$(cut -d' ' -f1 "$f")" 2>/dev/null
+	done
+	return 0
+}
+
 # raftd_metric DIR NAME LABELS: one series summed over the cluster's nodes
 # (raftd_metric "$d" raftd_scan_filters_total 'result="refused"').
 raftd_metric() {
