@@ -213,6 +213,41 @@ offset_refused() {
 	wait_until 5 eval '[ ! -e "$T/c/node1.paused" ]'
 }
 
+@test "a leader stopped inside its lease never answers a read from it once resumed" {
+	local old pid a i code=
+	put_sure "$T/c" lease v1
+	wait_until 10 leader_id "$T/c" >/dev/null
+	old=$(leader_id "$T/c")
+	pid=$(cat "$T/c/node$old.pid")
+	a=$(node_addr "$T/c" "$old")
+	# stopped while its lease runs; the others wait out the election
+	# timeout, elect a leader and commit v2
+	kill -STOP "$pid"
+	wait_until 20 leader_other_than "$old"
+	for i in 1 2 3; do
+		[ "$i" = "$old" ] && continue
+		code=$(curl -sS -L --max-time 3 -o /dev/null -w '%{http_code}' -X PUT \
+			--data-binary v2 "http://$(node_addr "$T/c" "$i")/kv/lease") || true
+		[ "$code" = 204 ] && break
+	done
+	[ "$code" = 204 ]
+	# a read sent to the stopped leader waits in its socket; it is the
+	# first thing the node sees when it runs again, before any tick
+	curl -sS --max-time 10 -o "$T/lease.out" -w '%{http_code}' \
+		"http://$a/kv/lease" >"$T/lease.code" 2>/dev/null &
+	local cpid=$!
+	sleep 0.5
+	kill -CONT "$pid"
+	wait "$cpid" || true
+	# v1 would be a stale read: the old lease ran out while it slept
+	echo "answered $(cat "$T/lease.code"): $(cat "$T/lease.out")"
+	[ "$(cat "$T/lease.out")" != v1 ]
+	# it counted the ticks it missed
+	[ "$(curl -sS "http://$a/metrics" |
+		awk '$1 == "raftd_ticks_missed_total" { print $2 }')" -gt 0 ]
+	wait_until 20 cluster_caught_up "$T/c"
+}
+
 @test "chaos run: a scripted schedule, figures per fault, history events" {
 	cat >"$T/sched" <<-'EOF'
 	# at  fault

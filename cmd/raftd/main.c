@@ -79,7 +79,7 @@ static const char usage_text[] =
 static const char *const raftd_keys[] = {
 	"heartbeat", "election_timeout", "snapshot_entries", "log_level",
 	"split_bytes", "split_qps", "split_qps_duration", "auto_split",
-	"dead_node_timeout", "gc_ttl", NULL
+	"dead_node_timeout", "gc_ttl", "lease_reads", NULL
 };
 
 /* Keys of [node.N]: its address and data dir (and an optional listen). */
@@ -127,6 +127,7 @@ struct raftd_settings {
 	int64_t split_qps;
 	int64_t split_qps_ms;
 	int auto_split;
+	int lease_reads;		/* [raftd] lease_reads */
 	int64_t dead_ms;
 	int64_t gc_ttl_ms;
 	const char *secret;		/* [cluster] secret */
@@ -331,6 +332,10 @@ static int read_settings(struct raftd_opts *o, struct raftd_settings *s,
 		return err_set(e, RC_BAD_INPUT, "election timeout (%" PRId64
 			       " ms) must be at least 2 heartbeats (%" PRId64
 			       " ms each)", s->election_ms, s->heartbeat_ms);
+	s->lease_reads = 1;
+	rc = cfg_get_bool(cfg, "raftd", "lease_reads", &s->lease_reads, e);
+	if (rc != RC_OK && rc != RC_NOT_FOUND)
+		return rc;
 	s->snapshot_entries = 10000;
 	rc = cfg_get_int(cfg, "raftd", "snapshot_entries", 1, INT64_MAX,
 			 &s->snapshot_entries, e);
@@ -405,6 +410,7 @@ static int run(struct raftd_opts *o, const struct raftd_settings *s,
 	no.snapshot_entries = (uint64_t)s->snapshot_entries;
 	no.split_qps = (double)s->split_qps;
 	no.no_bootstrap = o->join != NULL;
+	no.no_lease_reads = !s->lease_reads;
 	no.gc_ttl_ms = (uint64_t)s->gc_ttl_ms;
 	no.reg = reg;
 	if ((rc = node_open(&node, &no, e)) != RC_OK)

@@ -238,6 +238,7 @@ struct node {
 	pthread_mutex_t members_mu;	/* serializes node_add_member */
 	unsigned heartbeat_ms;
 	unsigned election_ticks;
+	int lease_reads;
 	uint64_t snapshot_entries;
 
 	struct bdb *env;
@@ -277,7 +278,7 @@ struct node {
 	struct metrics_counter *m_proposals, *m_commits, *m_elections,
 			       *m_leader_changes, *m_inbox_dropped,
 			       *m_snapshots, *m_snapshots_installed,
-			       *m_splits;
+			       *m_splits, *m_ticks_missed;
 	struct metrics_histogram *m_fsync;
 };
 
@@ -3118,15 +3119,28 @@ static void *loop_main(void *arg)
 					  msgs[i].from, e.msg);
 			raftwire_msg_release(&msgs[i]);
 		}
-		while (reqs != NULL) {
-			struct req *r = reqs;
-
-			reqs = r->next;
-			r->next = NULL;
-			handle_req(n, r);
-		}
+		/*
+		 * Ticks before requests, and every tick that fell due: a
+		 * leader's lease is counted in ticks, so a loop that was
+		 * stopped (SIGSTOP, a stalled disk) must see the time it lost
+		 * before it answers a read from its lease.  The messages that
+		 * came in meanwhile went first (a newer term deposes it at
+		 * once).  Missed ticks are capped a little past two election
+		 * timeouts: by then every lease has run out and check_quorum
+		 * has had its say.
+		 */
 		now = util_mono_ms();
 		if (now >= next_tick) {
+			uint64_t due = (now - next_tick) / tick_ms + 1;
+			uint64_t cap = 2 * (uint64_t)n->election_ticks + 2;
+
+			if (due > cap)
+				due = cap;
+			if (due > 1)
+				metrics_counter_add(n->m_ticks_missed, due - 1);
+			for (size_t i = 0; i < n->n_ranges; i++)
+				for (uint64_t k = 1; k < due; k++)
+					raft_tick(RG(n, i)->raft);
 			for (size_t i = 0; i < n->n_ranges; i++) {
 				struct range *rg = RG(n, i);
 
@@ -3154,6 +3168,13 @@ static void *loop_main(void *arg)
 			next_tick += tick_ms;
 			if (next_tick <= now)
 				next_tick = now + tick_ms;
+		}
+		while (reqs != NULL) {
+			struct req *r = reqs;
+
+			reqs = r->next;
+			r->next = NULL;
+			handle_req(n, r);
 		}
 		if (ready_all(n, 0, &e) != RC_OK) {
 			node_fatal(n, &e);
@@ -4002,6 +4023,9 @@ static int node_metrics(struct node *n, struct metrics *reg, struct err *e)
 	  "Committed log entries applied on this node.");
 	C(m_elections, "raftd_elections_total",
 	  "Times a range on this node became a candidate.");
+	C(m_ticks_missed, "raftd_ticks_missed_total",
+	  "Raft ticks that fell due while the loop was stopped or busy, "
+	  "delivered late (leases count real time).");
 	C(m_leader_changes, "raftd_leader_changes_total",
 	  "Times this node saw a range's leader change.");
 	C(m_inbox_dropped, "raftd_inbox_dropped_total",
@@ -4075,6 +4099,19 @@ static int range_raft_new(struct node *n, struct range *rg, uint64_t applied,
 	c.group = rg->id;
 	c.election_ticks = n->election_ticks;
 	c.heartbeat_ticks = 1;
+	/*
+	 * Leader leases: a read is answered at once while a majority acked
+	 * a heartbeat round sent less than election - margin ticks ago
+	 * (docs/RAFT.md).  Ticks follow the monotonic clock, missed ones
+	 * included (loop_main), so a leader that was stopped or starved
+	 * finds its lease run out; the margin (a fifth, at least 2 ticks)
+	 * covers a tick's lateness and clock rate drift.
+	 */
+	if (n->lease_reads && n->election_ticks >= 5) {
+		c.lease_read = 1;
+		c.lease_margin_ticks = n->election_ticks / 5 > 2 ?
+				       n->election_ticks / 5 : 2;
+	}
 	c.seed = (uint64_t)getpid() * 1000003u ^ util_mono_ns() ^ rg->id;
 	c.applied = applied;
 	c.log = raft_log_cb;
@@ -4271,6 +4308,7 @@ int node_open(struct node **out, const struct node_opts *o, struct err *e)
 		10000;
 	n->split_qps = o->split_qps;
 	n->no_bootstrap = o->no_bootstrap;
+	n->lease_reads = !o->no_lease_reads;
 	pthread_mutex_init(&n->mu, NULL);
 	pthread_mutex_init(&n->st_mu, NULL);
 	pthread_rwlock_init(&n->tab_lock, NULL);

@@ -71,6 +71,8 @@ struct node_opts {
 	uint64_t snapshot_entries;	/* compact after this many; 0 = 10000 */
 	double split_qps;		/* hot_s counts time above this */
 	int no_bootstrap;		/* empty data: wait for replicas */
+	int no_lease_reads;		/* every read a ReadIndex round (no
+					 * leader leases) */
 	uint64_t gc_ttl_ms;		/* MVCC history kept for reads; 0 =
 					 * NODE_GC_TTL_MS */
 	struct metrics *reg;		/* registry for raftd_* series */

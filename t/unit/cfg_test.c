@@ -581,7 +581,7 @@ static const char *const txcoord_keys[] = { "listen", "tsod", "nodes",
 static const char *const node_keys[] = { "address", "data", NULL };
 static const char *const raftd_keys[] = { "heartbeat", "election_timeout",
 	"split_bytes", "split_qps", "split_qps_duration", "auto_split",
-	"dead_node_timeout", "gc_ttl", NULL };
+	"dead_node_timeout", "gc_ttl", "lease_reads", NULL };
 static const struct cfg_schema schema[] = {
 	{ "cluster", cluster_keys },
 	{ "tsod", tsod_keys },
