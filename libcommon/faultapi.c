@@ -17,6 +17,32 @@ struct faultapi {
 	char *secret;			/* NULL: injection off */
 };
 
+/* What this process enforces (faultapi_set_kinds); set before serving. */
+static const char *fa_service = "this process";
+static unsigned fa_kinds = (1u << FAULT_NKINDS) - 1;
+
+void faultapi_set_kinds(const char *service, unsigned kinds)
+{
+	fa_service = service;
+	fa_kinds = kinds & ((1u << FAULT_NKINDS) - 1);
+}
+
+/* "skew, slow-disk" into buf: the kinds this process takes. */
+static void kinds_text(char *buf, size_t cap)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int k = 0; k < FAULT_NKINDS; k++)
+		if (fa_kinds & (1u << k))
+			len += (size_t)snprintf(buf + len, cap > len ? cap - len
+						: 0, "%s%s", len ? ", " : "",
+						fault_kind_name(
+						(enum fault_kind)k));
+	if (len == 0)
+		snprintf(buf, cap, "none");
+}
+
 /* Equal strings, in time that depends only on the lengths. */
 static int same_secret(const char *a, const char *b)
 {
@@ -135,6 +161,16 @@ static int inject(const json_t *j, struct err *e)
 	    (kind = fault_kind_parse(json_string_value(jk))) < 0)
 		return err_set(e, RC_BAD_INPUT, "'kind' must be partition, "
 			       "skew, slow-disk or slow-net");
+	if (!(fa_kinds & (1u << kind))) {
+		char took[96];
+
+		kinds_text(took, sizeof(took));
+		return err_set(e, RC_BAD_INPUT, "%s does not enforce %s faults "
+			       "(it takes: %s); partition the nodes, or use "
+			       "contrib/netns-cluster for real packet loss "
+			       "between any processes", fa_service,
+			       json_string_value(jk), took);
+	}
 	if ((rc = get_dur(j, "ttl", FAULTAPI_DEFAULT_TTL_MS, &ttl, e)) !=
 	    RC_OK)
 		return rc;

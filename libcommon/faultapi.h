@@ -9,6 +9,8 @@
  *                       {"kind":"slow-disk"|"slow-net","delay":"200ms",
  *                        "ttl":..}
  *                                  -> the same as GET, after the change
+ *                                     (400 for a kind the process does
+ *                                     not enforce: faultapi_set_kinds)
  *   DELETE /admin/fault[?kind=K]   -> heal everything (or one kind)
  *
  * Every call needs "Authorization: Bearer <secret>", the cluster's
@@ -46,6 +48,14 @@ int faultapi_register(struct http_server *s, const char *secret,
  */
 void faultapi_handle(const char *secret, const struct http_req *req,
 		     struct http_resp *resp);
+
+/*
+ * The kinds this process enforces, as bits (1u << FAULT_PARTITION | ...);
+ * a POST of another kind is 400, naming service and what it does take, so
+ * a drill never believes in a fault that is not there.  Default: every
+ * kind (raftd).  Call before the server starts.
+ */
+void faultapi_set_kinds(const char *service, unsigned kinds);
 
 /* Parse "+5s", "-250ms", "1m" into signed ms: 0 ok, -1 malformed. */
 int faultapi_parse_offset(const char *s, int64_t *out);

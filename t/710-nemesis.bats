@@ -96,6 +96,12 @@ offset_refused() {
 	assert_output --partial "two groups"
 	run -1 chaos partition "1|tsod"
 	assert_output --partial "not one"
+	# a fault a process does not enforce is refused, not pretended
+	run -1 chaos slow-disk txcoord1 10ms
+	assert_output --partial "txcoord does not enforce slow-disk faults"
+	run -1 chaos skew txcoord1 +1s
+	assert_output --partial "it takes: slow-net"
+	[ "$(faults_of txcoord1)" = "[]" ]
 	# without the secret: refused, nothing changed
 	grep -v '^secret' "$T/c/rangedb.conf" >"$T/nosecret.conf"
 	run -1 chaos --config "$T/nosecret.conf" skew 1 +5s

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "hlc.h"
+#include "fault.h"
 #include "faultapi.h"
 #include "http.h"
 #include "log.h"
@@ -95,6 +96,9 @@ static void handle_ts(const struct http_req *req, struct http_resp *resp,
 	json_t *j;
 	int rc;
 
+	/* a slow-net drill (chaos): the answer is that late, as if the
+	   network to tsod were slow (tsod sends nothing else) */
+	fault_net_wait();
 	rc = ts_count(a, req, &count, &e);
 	if (rc != RC_OK) {
 		metrics_counter_add(a->req_bad, 1);
@@ -264,7 +268,9 @@ int tsod_api_start(struct tsod_api **out, struct oracle *o,
 				    handle_status, a, e)) != RC_OK ||
 	    (rc = http_server_route(a->http, "GET", "/metrics", 0, 0,
 				    handle_metrics, a, e)) != RC_OK ||
-	    (rc = faultapi_register(a->http, opts->secret, e)) != RC_OK)
+	    (faultapi_set_kinds("tsod", 1u << FAULT_SKEW |
+				1u << FAULT_SLOW_DISK | 1u << FAULT_SLOW_NET),
+	     (rc = faultapi_register(a->http, opts->secret, e)) != RC_OK))
 		goto fail;
 	memset(&hopts, 0, sizeof(hopts));
 	hopts.listen = opts->listen;

@@ -22,6 +22,7 @@
 
 #include "api.h"
 #include "cfg.h"
+#include "fault.h"
 #include "faultapi.h"
 #include "cli.h"
 #include "daemon.h"
@@ -602,6 +603,9 @@ static int run(struct txcoord_opts *o, const struct txcoord_settings *s,
 	 * Every /txn route is registered here, on the same server, before
 	 * it starts; the engine outlives the server (freed after it).
 	 */
+	/* txcoord keeps no disk, and its peers are not node ids: only
+	   slow-net (router.c) applies to it */
+	faultapi_set_kinds("txcoord", 1u << FAULT_SLOW_NET);
 	if ((rc = txapi_register(x.http, x.eng, e)) != RC_OK ||
 	    (rc = faultapi_register(x.http, cfg_get(o->cfg, "cluster",
 						    "secret"), e)) != RC_OK)

@@ -314,6 +314,41 @@ static void test_api(void **state)
 	assert_int_equal(fault_net_delay_ms(), 0);
 }
 
+/* A process refuses the kinds it does not enforce, and says what it takes. */
+static void test_api_kinds(void **state)
+{
+	const char *ok = "Bearer " SECRET;
+	const char *msg;
+	json_t *j;
+
+	(void)state;
+	faultapi_set_kinds("txcoord", 1u << FAULT_SLOW_NET);
+	assert_int_equal(call(ok, "POST", "/admin/fault",
+			      "{\"kind\":\"partition\",\"drop_out\":[2]}",
+			      &j), 400);
+	msg = json_string_value(json_object_get(json_object_get(j, "error"),
+						"message"));
+	assert_non_null(msg);
+	assert_non_null(strstr(msg, "txcoord does not enforce partition"));
+	assert_non_null(strstr(msg, "it takes: slow-net)"));
+	json_decref(j);
+	assert_false(fault_drop_to(2));
+	assert_int_equal(call(ok, "POST", "/admin/fault",
+			      "{\"kind\":\"skew\",\"offset\":\"+1s\"}", &j),
+			 400);
+	json_decref(j);
+	assert_int_equal(fault_skew_ms(), 0);
+	/* what it takes still works; heal too */
+	assert_int_equal(call(ok, "POST", "/admin/fault",
+			      "{\"kind\":\"slow-net\",\"delay\":\"5ms\"}",
+			      &j), 200);
+	json_decref(j);
+	assert_int_equal(fault_net_delay_ms(), 5);
+	assert_int_equal(call(ok, "DELETE", "/admin/fault", NULL, &j), 200);
+	json_decref(j);
+	faultapi_set_kinds("raftd", (1u << FAULT_NKINDS) - 1);
+}
+
 static void test_api_off(void **state)
 {
 	json_t *j;
@@ -346,6 +381,8 @@ int main(void)
 						reset),
 		cmocka_unit_test(test_parse_offset),
 		cmocka_unit_test_setup_teardown(test_api, setup_api,
+						teardown_api),
+		cmocka_unit_test_setup_teardown(test_api_kinds, setup_api,
 						teardown_api),
 		cmocka_unit_test_setup_teardown(test_api_off, setup_api,
 						teardown_api),
