@@ -25,6 +25,7 @@
 #include "raft.h"
 #include "raftwire.h"
 #include "shard.h"
+#include "rxorder.h"
 #include "transport.h"
 #include "util.h"
 
@@ -48,6 +49,7 @@ struct raftd_api {
 	} offs[RAFTD_API_MAX_PEERS];
 	size_t n_offs;
 	uint64_t skew_logged_ms;	/* rate limit of the error line */
+	struct rxorder *rx;		/* peers' batches back in order */
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -754,6 +756,20 @@ static int clock_check(struct raftd_api *a, const json_t *body,
 	return RC_CLOCK_SKEW;
 }
 
+/* rxorder's delivery: to the node's inbox, unless a drill cuts the peer. */
+static int rx_deliver(void *arg, uint64_t from, struct raft_msg *msgs,
+		      size_t n, struct err *e)
+{
+	struct raftd_api *a = arg;
+	int rc = RC_OK;
+
+	/* (a partition drill: lost on the way) */
+	if (!fault_drop_from(from))
+		rc = node_receive(a->node, msgs, n, e);	/* copies */
+	raftwire_batch_release(msgs, n);
+	return rc;
+}
+
 static void handle_raft(const struct http_req *req, struct http_resp *resp,
 			void *arg)
 {
@@ -775,16 +791,23 @@ static void handle_raft(const struct http_req *req, struct http_resp *resp,
 	if (rc == RC_OK && node_member_addr(a->node, from) == NULL)
 		rc = err_set(&e, RC_BAD_INPUT, "node %" PRIu64 " is not a "
 			     "member of this cluster", from);
-	if (rc == RC_OK && fault_drop_from(from)) {
-		/* a partition drill: lost on the way, as far as we know */
-		raftwire_batch_release(msgs, n);
-		resp->status = 204;
-		return;
-	}
 	if (rc == RC_OK)
 		rc = clock_check(a, req->json, from, &e);
-	if (rc == RC_OK)
-		rc = node_receive(a->node, msgs, n, &e);
+	if (rc == RC_OK) {
+		/* in the order sent (rxorder.h); it takes the messages */
+		const json_t *je = json_object_get(req->json, "epoch");
+		const json_t *js = json_object_get(req->json, "seq");
+		json_int_t ep = json_is_integer(je) ? json_integer_value(je) : 0;
+		json_int_t sq = json_is_integer(js) ? json_integer_value(js) : 0;
+
+		rc = rxorder_submit(a->rx, from, ep > 0 ? (uint64_t)ep : 0,
+				    sq > 0 ? (uint64_t)sq : 0,
+				    json_is_true(json_object_get(req->json,
+								 "resync")),
+				    msgs, n, util_mono_ms(), &e);
+		msgs = NULL;
+		n = 0;
+	}
 	raftwire_batch_release(msgs, n);
 	if (rc == RC_CLOCK_SKEW) {
 		metrics_counter_inc(a->raft_skew);
@@ -1452,6 +1475,11 @@ int raftd_api_start(struct raftd_api **out, struct node *n,
 	a->reg = opts->reg;
 	a->max_offset_ms = opts->max_offset_ms;
 	pthread_mutex_init(&a->off_mu, NULL);
+	if ((rc = rxorder_new(&a->rx, rx_deliver, a, e)) != RC_OK) {
+		pthread_mutex_destroy(&a->off_mu);
+		free(a);
+		return rc;
+	}
 	a->version = opts->version ? opts->version : "unknown";
 	a->started_ms = util_mono_ms();
 	snprintf(a->address, sizeof(a->address), "%s",
@@ -1536,6 +1564,7 @@ void raftd_api_stop(struct raftd_api *a)
 		return;
 	http_server_free(a->http);
 	txnapi_free(a->txn);
+	rxorder_free(a->rx);
 	free(a);
 }
 

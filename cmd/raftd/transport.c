@@ -2,10 +2,23 @@
  * transport.c -- raftd's outbound Raft messages (see transport.h).
  *
  * Each peer has a mutex-guarded queue (a growable array of deep-copied
- * messages, at most max_queue_msgs long), a condition variable and a
- * sender thread.  The sender swaps the whole queue out for its spare array
- * in O(1), encodes it as one raftwire batch and POSTs it; the caller of
- * transport_send() only ever waits for that swap.  Counters live under the
+ * messages, at most max_queue_msgs long), a condition variable and
+ * TRANSPORT_LANES sender threads ("lanes"), each with its own connection.
+ * An idle lane swaps the whole queue out for its spare array in O(1),
+ * encodes it as one raftwire batch and POSTs it; the caller of
+ * transport_send() only ever waits for that swap.  With one lane, what is
+ * queued while a POST is out waits a whole round trip for it to come back
+ * (a commit index sent right after a commit delays the next write's
+ * entries by one RTT, and a follower's acknowledgements queue the same
+ * way); with TRANSPORT_LANES lanes a burst that size goes at once.  Four
+ * brought a write across a 40 ms link from 82 to 48 ms (docs/
+ * BENCHMARKS.md); two only to 64.  Two lanes may
+ * deliver out of order, so every batch carries the transport's epoch and
+ * a number taken with the queue, and the receiver puts them back in order
+ * (rxorder.h).  A batch this side loses (failed POST, a partition drill,
+ * one it cannot encode) marks the next one "resync", so the receiver does
+ * not wait for it; the second half of a batch that had to be split goes
+ * unnumbered.  Counters live under the
  * peer's mutex, so transport_stats() is a consistent snapshot and metrics
  * registered late are seeded with what was counted before.
  *
@@ -28,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "fault.h"
 #include "http.h"
@@ -43,6 +57,8 @@
 #define TRANSPORT_BACKOFF_MAX_MS	1000
 #define TRANSPORT_ADDR_MAX		255
 #define TRANSPORT_REPLY_EXCERPT		160
+/* Sender threads (and connections) per peer; see the top. */
+#define TRANSPORT_LANES			4
 /* A longer reply to POST /raft (which answers a few bytes) is an error. */
 #define TRANSPORT_MAX_REPLY		((size_t)1 << 20)
 
@@ -59,18 +75,26 @@ struct tpeer {
 	struct raft_msg *q;
 	size_t n, cap;
 	struct transport_peer_stats st;
+	uint64_t next_seq;	/* the last batch's number */
+	int resync;		/* a batch was lost: tell the receiver */
+	long backoff_ms;	/* after failed POSTs, 0 while it answers */
+	uint64_t retry_at_ms;	/* no lane sends before (monotonic) */
 	struct metrics_counter *m_sent, *m_dropped, *m_batches, *m_errors;
 
-	/* Set before the thread starts; any thread may abort it. */
-	struct http_client *hc;
-
-	/* The sender thread's own: */
-	pthread_t th;
-	int started;
-	struct raft_msg *spare;	/* the array swapped in on the next drain */
-	size_t spare_cap;
-	int failed;		/* a POST of the current drain failed */
-	unsigned long fail_streak;	/* failed POSTs since a success */
+	struct tlane {
+		struct tpeer *p;
+		/* Set before the thread starts; any thread may abort it. */
+		struct http_client *hc;
+		/* The sender thread's own: */
+		pthread_t th;
+		int started;
+		/* the array swapped in on the next drain */
+		struct raft_msg *spare;
+		size_t spare_cap;
+		int failed;	/* a POST of the current drain failed */
+		unsigned long fail_streak;	/* failed POSTs since a
+						 * success */
+	} lanes[TRANSPORT_LANES];
 	/* monotonic ms since the peer stopped answering (0: it answers);
 	 * written by the sender, read by anyone */
 	_Atomic uint64_t down_since_ms;
@@ -78,6 +102,7 @@ struct tpeer {
 
 struct transport {
 	uint64_t self;
+	uint64_t epoch;		/* numbers this instance's batches (rxorder) */
 	size_t max_queue;
 	long connect_ms, timeout_ms;
 	atomic_int stop;
@@ -199,15 +224,16 @@ static void unknown_count(struct transport *t, uint64_t dropped)
 /* ---- sending ----------------------------------------------------------- */
 
 /* POST body to the peer's /raft; RC_OK when it answered 2xx. */
-static int peer_post(struct tpeer *p, const char *body, size_t len,
+static int peer_post(struct tlane *l, const char *body, size_t len,
 		     struct err *e)
 {
+	struct tpeer *p = l->p;
 	char ex[TRANSPORT_REPLY_EXCERPT + 1];
 	char *reply = NULL;
 	size_t reply_len = 0;
 	int rc, status = 0;
 
-	rc = http_client_do(p->hc, "POST", "/raft", "application/json", body,
+	rc = http_client_do(l->hc, "POST", "/raft", "application/json", body,
 			    len, &status, &reply, &reply_len, e);
 	if (rc != RC_OK)
 		return rc;
@@ -223,9 +249,11 @@ static int peer_post(struct tpeer *p, const char *body, size_t len,
 }
 
 /* Log a failed POST: a warning when a streak starts, then debug lines. */
-static void peer_failed(struct tpeer *p, size_t n, const struct err *e)
+static void peer_failed(struct tlane *l, size_t n, const struct err *e)
 {
-	if (p->fail_streak++ == 0)
+	struct tpeer *p = l->p;
+
+	if (l->fail_streak++ == 0)
 		log_warn("peer=%" PRIu64 " addr=%s msg=\"cannot send raft "
 			 "messages; backing off\" dropped=%zu err=\"%s\"",
 			 p->id, p->addr, n, e->msg);
@@ -240,9 +268,18 @@ static void peer_failed(struct tpeer *p, size_t n, const struct err *e)
  * a lone message that cannot be encoded is dropped.  After one failed POST
  * the rest of the drain is dropped without trying: the peer is down.
  */
-static void peer_send_range(struct tpeer *p, const struct raft_msg *msgs,
-			    size_t n)
+/* The next batch tells the receiver that one was lost before it. */
+static void peer_lost(struct tpeer *p)
 {
+	pthread_mutex_lock(&p->mu);
+	p->resync = 1;
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void peer_send_range(struct tlane *l, const struct raft_msg *msgs,
+			    size_t n, uint64_t seq, int resync)
+{
+	struct tpeer *p = l->p;
 	struct err e = { 0 };
 	json_t *j = NULL;
 	char *body = NULL;
@@ -251,17 +288,24 @@ static void peer_send_range(struct tpeer *p, const struct raft_msg *msgs,
 
 	if (n == 0)
 		return;
-	if (p->failed || atomic_load(&p->t->stop) || fault_drop_to(p->id)) {
+	if (l->failed || atomic_load(&p->t->stop) || fault_drop_to(p->id)) {
 		/* (a partition drill drops them on the way) */
 		peer_count(p, 0, n, 0, 0);
+		peer_lost(p);
 		return;
 	}
 	fault_net_wait();	/* a slow-net drill */
 	rc = raftwire_encode_batch(p->t->self, msgs, n, &j, &e);
 	/* the sender's clock, for the receiver's clock-offset check */
 	if (rc == RC_OK &&
-	    json_object_set_new(j, "clock_ms",
-				json_integer((json_int_t)fault_wall_ms(NULL))))
+	    (json_object_set_new(j, "clock_ms",
+				 json_integer((json_int_t)fault_wall_ms(NULL)))
+	     || (seq != 0 &&
+		 (json_object_set_new(j, "epoch",
+				      json_integer((json_int_t)p->t->epoch)) ||
+		  json_object_set_new(j, "seq", json_integer((json_int_t)seq))
+		  || (resync &&
+		      json_object_set_new(j, "resync", json_true()))))))
 		rc = err_set(&e, RC_NOMEM, "out of memory");
 	if (rc == RC_OK) {
 		rc = jx_dump(j, &body, &len, &e);
@@ -277,17 +321,18 @@ static void peer_send_range(struct tpeer *p, const struct raft_msg *msgs,
 	if (rc != RC_OK && rc != RC_NOMEM && n > 1) {
 		log_debug("peer=%" PRIu64 " msg=\"splitting batch\" msgs=%zu "
 			  "err=\"%s\"", p->id, n, e.msg);
-		peer_send_range(p, msgs, n / 2);
-		peer_send_range(p, msgs + n / 2, n - n / 2);
+		peer_send_range(l, msgs, n / 2, seq, resync);
+		peer_send_range(l, msgs + n / 2, n - n / 2, 0, 0);
 		return;
 	}
 	if (rc != RC_OK) {
 		log_warn("peer=%" PRIu64 " msg=\"cannot encode raft messages; "
 			 "dropped\" msgs=%zu err=\"%s\"", p->id, n, e.msg);
 		peer_count(p, 0, n, 0, 0);
+		peer_lost(p);
 		return;
 	}
-	rc = peer_post(p, body, len, &e);
+	rc = peer_post(l, body, len, &e);
 	free(body);
 	if (rc == RC_OK || rc == RC_BAD_INPUT) {
 		/* it answered (a refusal is an answer): it is up */
@@ -296,20 +341,21 @@ static void peer_send_range(struct tpeer *p, const struct raft_msg *msgs,
 		atomic_store(&p->down_since_ms, util_mono_ms());
 	}
 	if (rc == RC_OK) {
-		if (p->fail_streak > 0)
+		if (l->fail_streak > 0)
 			log_info("peer=%" PRIu64 " addr=%s msg=\"sending "
 				 "again\" failed_posts=%lu", p->id, p->addr,
-				 p->fail_streak);
-		p->fail_streak = 0;
+				 l->fail_streak);
+		l->fail_streak = 0;
 		peer_count(p, n, 0, 1, 0);
 		return;
 	}
-	p->failed = 1;
+	l->failed = 1;
+	peer_lost(p);
 	if (atomic_load(&p->t->stop)) {
 		peer_count(p, 0, n, 0, 0);
 		return;
 	}
-	peer_failed(p, n, &e);
+	peer_failed(l, n, &e);
 	peer_count(p, 0, n, 0, 1);
 }
 
@@ -332,17 +378,29 @@ static void peer_backoff(struct tpeer *p, long ms)
 
 static void *peer_main(void *arg)
 {
-	struct tpeer *p = arg;
+	struct tlane *l = arg;
+	struct tpeer *p = l->p;
 	struct raft_msg *batch;
 	size_t n, cap;
-	long backoff = 0;
+	uint64_t seq, now;
+	int resync;
 
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
-		if (backoff > 0)
-			peer_backoff(p, backoff);
-		while (p->n == 0 && !atomic_load(&p->t->stop))
+		/* the peer's backoff holds every lane (one failing peer, not
+		   one per connection) */
+		for (;;) {
+			if (atomic_load(&p->t->stop))
+				break;
+			now = util_mono_ms();
+			if (p->retry_at_ms > now) {
+				peer_backoff(p, (long)(p->retry_at_ms - now));
+				continue;
+			}
+			if (p->n > 0)
+				break;
 			pthread_cond_wait(&p->cv, &p->mu);
+		}
 		if (atomic_load(&p->t->stop)) {
 			pthread_mutex_unlock(&p->mu);
 			break;
@@ -351,23 +409,35 @@ static void *peer_main(void *arg)
 		batch = p->q;
 		n = p->n;
 		cap = p->cap;
-		p->q = p->spare;
-		p->cap = p->spare_cap;
+		p->q = l->spare;
+		p->cap = l->spare_cap;
 		p->n = 0;
+		/* numbered in the order taken, which is the order queued */
+		seq = ++p->next_seq;
+		resync = p->resync;
+		p->resync = 0;
 		pthread_mutex_unlock(&p->mu);
 
-		p->failed = 0;
-		peer_send_range(p, batch, n);
+		l->failed = 0;
+		peer_send_range(l, batch, n, seq, resync);
 		for (size_t i = 0; i < n; i++)
 			msg_release(&batch[i]);
-		p->spare = batch;
-		p->spare_cap = cap;
-		if (!p->failed)
-			backoff = 0;
-		else if (backoff == 0)
-			backoff = TRANSPORT_BACKOFF_MIN_MS;
-		else if ((backoff *= 2) > TRANSPORT_BACKOFF_MAX_MS)
-			backoff = TRANSPORT_BACKOFF_MAX_MS;
+		l->spare = batch;
+		l->spare_cap = cap;
+		pthread_mutex_lock(&p->mu);
+		if (!l->failed) {
+			p->backoff_ms = 0;
+			p->retry_at_ms = 0;
+		} else {
+			if (p->backoff_ms == 0)
+				p->backoff_ms = TRANSPORT_BACKOFF_MIN_MS;
+			else if ((p->backoff_ms *= 2) >
+				 TRANSPORT_BACKOFF_MAX_MS)
+				p->backoff_ms = TRANSPORT_BACKOFF_MAX_MS;
+			p->retry_at_ms = util_mono_ms() +
+					 (uint64_t)p->backoff_ms;
+		}
+		pthread_mutex_unlock(&p->mu);
 	}
 	return NULL;
 }
@@ -437,16 +507,58 @@ static int peer_init(struct transport *t, struct tpeer *p,
 	p->cv_ok = 1;
 
 	snprintf(self, sizeof(self), "%" PRIu64, t->self);
-	rc = http_client_new(&p->hc, p->addr, &ho, e);
-	if (rc == RC_OK)
-		rc = http_client_add_header(p->hc, TRANSPORT_NODE_HEADER, self,
-					    e);
-	if (rc == RC_OK)
-		rc = http_client_add_header(p->hc, "User-Agent",
-					    "rangedb-raftd", e);
-	if (rc != RC_OK)
-		return err_prefix(e, "peer %" PRIu64, p->id);
+	for (size_t k = 0; k < TRANSPORT_LANES; k++) {
+		struct tlane *l = &p->lanes[k];
+
+		l->p = p;
+		rc = http_client_new(&l->hc, p->addr, &ho, e);
+		if (rc == RC_OK)
+			rc = http_client_add_header(l->hc,
+						    TRANSPORT_NODE_HEADER,
+						    self, e);
+		if (rc == RC_OK)
+			rc = http_client_add_header(l->hc, "User-Agent",
+						    "rangedb-raftd", e);
+		if (rc != RC_OK)
+			return err_prefix(e, "peer %" PRIu64, p->id);
+	}
 	return RC_OK;
+}
+
+/*
+ * Start the lanes of p.  The first must start (RC_INTERNAL, and nothing
+ * runs); a later one that cannot is logged and left out, since the first
+ * alone delivers everything.
+ */
+static int peer_start(struct tpeer *p, struct err *e)
+{
+	for (size_t k = 0; k < TRANSPORT_LANES; k++) {
+		struct tlane *l = &p->lanes[k];
+
+		if (pthread_create(&l->th, NULL, peer_main, l) != 0) {
+			if (k == 0)
+				return err_set(e, RC_INTERNAL, "cannot start "
+					       "the sender thread of peer %"
+					       PRIu64, p->id);
+			log_warn("peer=%" PRIu64 " msg=\"cannot start a "
+				 "second sender thread; sending on one\"",
+				 p->id);
+			break;
+		}
+		l->started = 1;
+	}
+	return RC_OK;
+}
+
+/* The lanes' connections and spare arrays (threads joined). */
+static void peer_lanes_free(struct tpeer *p)
+{
+	for (size_t k = 0; k < TRANSPORT_LANES; k++) {
+		http_client_free(p->lanes[k].hc);
+		p->lanes[k].hc = NULL;
+		free(p->lanes[k].spare);
+		p->lanes[k].spare = NULL;
+	}
 }
 
 /* Stop the senders: set the flag, wake them, end requests in flight. */
@@ -458,7 +570,8 @@ static void transport_stop(struct transport *t)
 
 		if (!p->mu_ok)
 			continue;
-		http_client_abort(p->hc);
+		for (size_t k = 0; k < TRANSPORT_LANES; k++)
+			http_client_abort(p->lanes[k].hc);
 		pthread_mutex_lock(&p->mu);
 		if (p->cv_ok)
 			pthread_cond_broadcast(&p->cv);
@@ -472,16 +585,16 @@ void transport_free(struct transport *t)
 		return;
 	transport_stop(t);
 	for (size_t i = 0; i < t->n_peers; i++)
-		if (t->peers[i].started)
-			pthread_join(t->peers[i].th, NULL);
+		for (size_t k = 0; k < TRANSPORT_LANES; k++)
+			if (t->peers[i].lanes[k].started)
+				pthread_join(t->peers[i].lanes[k].th, NULL);
 	for (size_t i = 0; i < t->n_peers; i++) {
 		struct tpeer *p = &t->peers[i];
 
-		http_client_free(p->hc);
+		peer_lanes_free(p);
 		for (size_t k = 0; k < p->n; k++)
 			msg_release(&p->q[k]);
 		free(p->q);
-		free(p->spare);
 		if (p->cv_ok)
 			pthread_cond_destroy(&p->cv);
 		if (p->mu_ok)
@@ -523,6 +636,9 @@ int transport_new(struct transport **out, uint64_t self,
 		return err_set(e, RC_INTERNAL, "cannot create a mutex");
 	}
 	t->self = self;
+	/* any value a JSON number holds exactly, never 0 */
+	t->epoch = ((util_mono_ns() ^ util_wall_ms() << 20 ^
+		     (uint64_t)getpid() << 32) & ((UINT64_C(1) << 53) - 1)) | 1;
 	t->max_queue = TRANSPORT_DEFAULT_QUEUE;
 	t->connect_ms = TRANSPORT_DEFAULT_CONNECT_MS;
 	t->timeout_ms = TRANSPORT_DEFAULT_TIMEOUT_MS;
@@ -555,15 +671,11 @@ int transport_new(struct transport **out, uint64_t self,
 		}
 	}
 	for (size_t i = 0; i < t->n_peers; i++) {
-		struct tpeer *p = &t->peers[i];
-
-		if (pthread_create(&p->th, NULL, peer_main, p) != 0) {
+		rc = peer_start(&t->peers[i], e);
+		if (rc != RC_OK) {
 			transport_free(t);
-			return err_set(e, RC_INTERNAL, "cannot start the "
-				       "sender thread of peer %" PRIu64,
-				       p->id);
+			return rc;
 		}
-		p->started = 1;
 	}
 	*out = t;
 	return RC_OK;
@@ -739,18 +851,17 @@ int transport_add_peer(struct transport *t, const struct transport_peer *tp,
 	rc = peer_init(t, p, tp, e);
 	if (rc == RC_OK && t->reg != NULL)
 		rc = peer_metrics(p, t->reg, e);
-	if (rc == RC_OK && pthread_create(&p->th, NULL, peer_main, p) != 0)
-		rc = err_set(e, RC_INTERNAL, "cannot start the sender thread "
-			     "of peer %" PRIu64, tp->id);
+	if (rc == RC_OK)
+		rc = peer_start(p, e);
 	if (rc != RC_OK) {
-		http_client_free(p->hc);
+		/* (no lane runs: peer_start fails only on the first) */
+		peer_lanes_free(p);
 		if (p->cv_ok)
 			pthread_cond_destroy(&p->cv);
 		if (p->mu_ok)
 			pthread_mutex_destroy(&p->mu);
 		memset(p, 0, sizeof(*p));
 	} else {
-		p->started = 1;
 		atomic_store(&t->n_peers, n + 1);
 	}
 	pthread_mutex_unlock(&t->mu);

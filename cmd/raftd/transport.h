@@ -1,20 +1,24 @@
 /*
- * transport.h -- raftd's outbound Raft messages: per-peer queues, one
- * sender thread per peer, one batch per HTTP POST /raft.
+ * transport.h -- raftd's outbound Raft messages: per-peer queues, a few
+ * sender threads ("lanes") per peer, one batch per HTTP POST /raft.
  *
  * transport_send() deep-copies messages (entries and their data, snapshot
  * data) into a bounded queue per destination and returns at once; it never
- * touches the network.  Each peer's sender thread takes everything queued
+ * touches the network.  An idle lane of the peer takes everything queued
  * for it, encodes ONE raftwire batch and POSTs it to http://ADDR/raft with
  * the header "X-Rangedb-Node: <self>", over a connection it keeps alive.
+ * Several lanes keep a batch from waiting a whole round trip behind the
+ * one in flight; batches carry an epoch and a sequence number, and the
+ * receiver puts them back in order (rxorder.h).
  *
  * Guarantees:
  *   - a slow or dead peer only delays its own queue, never the caller nor
  *     the other peers;
  *   - a full queue, a destination that is self or not a peer, and a batch
  *     whose POST failed are dropped and counted: Raft retransmits;
- *   - after a failed POST the peer's sender backs off 50 ms, doubling up to
- *     1 s, and resets on success;
+ *   - after a failed POST the lane backs off 50 ms, doubling up to 1 s, and
+ *     resets on success; the next batch is marked resync, so the receiver
+ *     does not wait for the lost one;
  *   - a batch raftwire refuses as too large (RC_TOO_LARGE) or whose body
  *     would exceed TRANSPORT_MAX_BODY is split into smaller POSTs; a
  *     single message that still does not fit is dropped and counted;

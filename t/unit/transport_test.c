@@ -29,6 +29,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "raftwire.h"
+#include "rxorder.h"
 #include "transport.h"
 
 /* ---- fake peers -------------------------------------------------------- */
@@ -45,6 +46,7 @@ struct fake {
 	char expect_from[24];
 	struct raft_msg *msgs;	/* everything received, in order */
 	size_t n, cap;
+	struct rxorder *rx;	/* puts the two lanes' batches in order */
 };
 
 #define MAX_FAKES 4
@@ -60,15 +62,49 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/*
+ * rxorder's delivery into the fake: append the messages, in order (the
+ * transport sends on two connections; raftd puts the batches back in
+ * order with rxorder, and so does the fake).
+ */
+static int fake_deliver(void *arg, uint64_t from, struct raft_msg *msgs,
+			size_t n, struct err *e)
+{
+	struct fake *f = arg;
+	struct raft_msg *a;
+
+	(void)from;
+	pthread_mutex_lock(&f->mu);
+	if (f->n + n > f->cap) {
+		size_t cap = (f->n + n) * 2;
+
+		a = realloc(f->msgs, cap * sizeof(*a));
+		if (a == NULL) {
+			pthread_mutex_unlock(&f->mu);
+			raftwire_batch_release(msgs, n);
+			return err_set(e, RC_NOMEM, "out of memory");
+		}
+		f->msgs = a;
+		f->cap = cap;
+	}
+	memcpy(f->msgs + f->n, msgs, n * sizeof(*msgs));
+	f->n += n;
+	free(msgs);	/* the messages' memory now belongs to f */
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	return RC_OK;
+}
+
 /* No cmocka asserts here: handlers run on server threads. */
 static void raft_handler(const struct http_req *req, struct http_resp *resp,
 			 void *arg)
 {
 	struct fake *f = arg;
-	struct raft_msg *msgs = NULL, *a;
+	struct raft_msg *msgs = NULL;
 	size_t n = 0;
 	uint64_t from;
 	const char *h;
+	const json_t *je, *js;
 	struct err e;
 	int status;
 
@@ -85,30 +121,23 @@ static void raft_handler(const struct http_req *req, struct http_resp *resp,
 	if (h == NULL || strcmp(h, f->expect_from) != 0)
 		f->bad_header++;
 	status = f->status;
-	if (status == 204 && f->n + n > f->cap) {
-		size_t cap = (f->n + n) * 2;
-
-		a = realloc(f->msgs, cap * sizeof(*a));
-		if (a == NULL) {
-			status = 500;
-		} else {
-			f->msgs = a;
-			f->cap = cap;
-		}
-	}
-	if (status == 204) {
-		memcpy(f->msgs + f->n, msgs, n * sizeof(*msgs));
-		f->n += n;
-		free(msgs);	/* the messages' memory now belongs to f */
-		msgs = NULL;
-	}
-	pthread_cond_broadcast(&f->cv);
 	pthread_mutex_unlock(&f->mu);
-	raftwire_batch_release(msgs, n);
-	if (status == 204)
-		resp->status = 204;
-	else
+	if (status != 204) {
+		raftwire_batch_release(msgs, n);
 		http_resp_error(resp, RC_UNAVAILABLE, "told to fail");
+		return;
+	}
+	je = json_object_get(req->json, "epoch");
+	js = json_object_get(req->json, "seq");
+	if (rxorder_submit(f->rx, from,
+			   json_is_integer(je) ? (uint64_t)json_integer_value(je) : 0,
+			   json_is_integer(js) ? (uint64_t)json_integer_value(js) : 0,
+			   json_is_true(json_object_get(req->json, "resync")),
+			   msgs, n, (uint64_t)now_ms(), &e) != RC_OK) {
+		http_resp_err(resp, &e);
+		return;
+	}
+	resp->status = 204;
 }
 
 static struct fake *fake_start(uint64_t expect_from)
@@ -123,6 +152,7 @@ static struct fake *fake_start(uint64_t expect_from)
 	pthread_mutex_init(&f->mu, NULL);
 	pthread_cond_init(&f->cv, NULL);
 	f->status = 204;
+	assert_int_equal(rxorder_new(&f->rx, fake_deliver, f, &e), RC_OK);
 	snprintf(f->expect_from, sizeof(f->expect_from), "%llu",
 		 (unsigned long long)expect_from);
 	assert_int_equal(http_server_new(&f->srv, &e), 0);
@@ -178,6 +208,7 @@ static size_t fake_posts(struct fake *f)
 static void fake_free(struct fake *f)
 {
 	http_server_free(f->srv);
+	rxorder_free(f->rx);
 	raftwire_batch_release(f->msgs, f->n);
 	pthread_cond_destroy(&f->cv);
 	pthread_mutex_destroy(&f->mu);
