@@ -12,7 +12,10 @@
  * entries by one RTT, and a follower's acknowledgements queue the same
  * way); with TRANSPORT_LANES lanes a burst that size goes at once.  Four
  * brought a write across a 40 ms link from 82 to 48 ms (docs/
- * BENCHMARKS.md); two only to 64.  Two lanes may
+ * BENCHMARKS.md); two only to 64.  A second lane starts a POST only when
+ * the latest one has been out TRANSPORT_LANE_DELAY_MS: on a fast link the
+ * first answers sooner, and what queued meanwhile goes as one batch, as
+ * with one lane (fewer, bigger POSTs are what a CPU-bound node wants).  Two lanes may
  * deliver out of order, so every batch carries the transport's epoch and
  * a number taken with the queue, and the receiver puts them back in order
  * (rxorder.h).  A batch this side loses (failed POST, a partition drill,
@@ -59,6 +62,8 @@
 #define TRANSPORT_REPLY_EXCERPT		160
 /* Sender threads (and connections) per peer; see the top. */
 #define TRANSPORT_LANES			4
+/* A second POST starts only once the last one has been out this long. */
+#define TRANSPORT_LANE_DELAY_MS		2
 /* A longer reply to POST /raft (which answers a few bytes) is an error. */
 #define TRANSPORT_MAX_REPLY		((size_t)1 << 20)
 
@@ -79,6 +84,8 @@ struct tpeer {
 	int resync;		/* a batch was lost: tell the receiver */
 	long backoff_ms;	/* after failed POSTs, 0 while it answers */
 	uint64_t retry_at_ms;	/* no lane sends before (monotonic) */
+	int inflight;		/* POSTs out now */
+	uint64_t last_start_ms;	/* when the latest one went */
 	struct metrics_counter *m_sent, *m_dropped, *m_batches, *m_errors;
 
 	struct tlane {
@@ -376,13 +383,25 @@ static void peer_backoff(struct tpeer *p, long ms)
 			break;
 }
 
+/* Wait on p->cv for a signal or ms, whichever first; mu held. */
+static void peer_wait(struct tpeer *p, uint64_t ms)
+{
+	struct timespec dl;
+
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_nsec += (long)(ms % 1000) * 1000000L;
+	dl.tv_sec += (time_t)(ms / 1000) + dl.tv_nsec / 1000000000L;
+	dl.tv_nsec %= 1000000000L;
+	pthread_cond_timedwait(&p->cv, &p->mu, &dl);
+}
+
 static void *peer_main(void *arg)
 {
 	struct tlane *l = arg;
 	struct tpeer *p = l->p;
 	struct raft_msg *batch;
 	size_t n, cap;
-	uint64_t seq, now;
+	uint64_t seq, now = 0;
 	int resync;
 
 	for (;;) {
@@ -397,8 +416,16 @@ static void *peer_main(void *arg)
 				peer_backoff(p, (long)(p->retry_at_ms - now));
 				continue;
 			}
-			if (p->n > 0)
+			if (p->n > 0 && (p->inflight == 0 ||
+			    now >= p->last_start_ms + TRANSPORT_LANE_DELAY_MS))
 				break;
+			if (p->n > 0) {
+				/* let what queues behind the POST out join
+				   one batch, unless it is slow to answer */
+				peer_wait(p, p->last_start_ms +
+					  TRANSPORT_LANE_DELAY_MS - now);
+				continue;
+			}
 			pthread_cond_wait(&p->cv, &p->mu);
 		}
 		if (atomic_load(&p->t->stop)) {
@@ -416,6 +443,8 @@ static void *peer_main(void *arg)
 		seq = ++p->next_seq;
 		resync = p->resync;
 		p->resync = 0;
+		p->inflight++;
+		p->last_start_ms = now;
 		pthread_mutex_unlock(&p->mu);
 
 		l->failed = 0;
@@ -425,6 +454,9 @@ static void *peer_main(void *arg)
 		l->spare = batch;
 		l->spare_cap = cap;
 		pthread_mutex_lock(&p->mu);
+		p->inflight--;
+		if (p->n > 0)
+			pthread_cond_signal(&p->cv);	/* a lane may go now */
 		if (!l->failed) {
 			p->backoff_ms = 0;
 			p->retry_at_ms = 0;
