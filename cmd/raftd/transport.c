@@ -12,10 +12,14 @@
  * entries by one RTT, and a follower's acknowledgements queue the same
  * way); with TRANSPORT_LANES lanes a burst that size goes at once.  Four
  * brought a write across a 40 ms link from 82 to 48 ms (docs/
- * BENCHMARKS.md); two only to 64.  A second lane starts a POST only when
- * the latest one has been out TRANSPORT_LANE_DELAY_MS: on a fast link the
- * first answers sooner, and what queued meanwhile goes as one batch, as
- * with one lane (fewer, bigger POSTs are what a CPU-bound node wants).  Two lanes may
+ * BENCHMARKS.md); two only to 64.  But on loopback, with the CPUs busy,
+ * four lanes cost a third of the bank benchmark's cross-range rate: more,
+ * smaller POSTs.  So a second lane starts a POST only to a peer whose
+ * round trip (the shortest POST of the last TRANSPORT_RTT_WINDOW_MS: a
+ * busy CPU slows POSTs on average, a long link every one of them) is
+ * TRANSPORT_LANE_RTT_US or more, and only once the latest one has been out
+ * TRANSPORT_LANE_DELAY_MS; otherwise what queued meanwhile goes as one
+ * batch when the POST out is back, as with one lane.  Two lanes may
  * deliver out of order, so every batch carries the transport's epoch and
  * a number taken with the queue, and the receiver puts them back in order
  * (rxorder.h).  A batch this side loses (failed POST, a partition drill,
@@ -62,8 +66,14 @@
 #define TRANSPORT_REPLY_EXCERPT		160
 /* Sender threads (and connections) per peer; see the top. */
 #define TRANSPORT_LANES			4
-/* A second POST starts only once the last one has been out this long. */
+/* A second POST starts only once the last one has been out this long, */
 #define TRANSPORT_LANE_DELAY_MS		2
+/* and only to a peer whose round trip is this long (a slow link, not a
+   busy CPU: on loopback extra lanes cost more than they save). */
+#define TRANSPORT_LANE_RTT_US		10000
+/* the round trip is the shortest POST seen in this window (a busy CPU
+   makes POSTs slow on average, never all of them) */
+#define TRANSPORT_RTT_WINDOW_MS		10000
 /* A longer reply to POST /raft (which answers a few bytes) is an error. */
 #define TRANSPORT_MAX_REPLY		((size_t)1 << 20)
 
@@ -86,6 +96,8 @@ struct tpeer {
 	uint64_t retry_at_ms;	/* no lane sends before (monotonic) */
 	int inflight;		/* POSTs out now */
 	uint64_t last_start_ms;	/* when the latest one went */
+	uint64_t rtt_us;	/* shortest POST in the window, 0 unknown */
+	uint64_t rtt_at_ms;	/* when that window started */
 	struct metrics_counter *m_sent, *m_dropped, *m_batches, *m_errors;
 
 	struct tlane {
@@ -401,8 +413,8 @@ static void *peer_main(void *arg)
 	struct tpeer *p = l->p;
 	struct raft_msg *batch;
 	size_t n, cap;
-	uint64_t seq, now = 0;
-	int resync;
+	uint64_t seq, now = 0, t0;
+	int resync, slow;
 
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
@@ -416,16 +428,19 @@ static void *peer_main(void *arg)
 				peer_backoff(p, (long)(p->retry_at_ms - now));
 				continue;
 			}
-			if (p->n > 0 && (p->inflight == 0 ||
-			    now >= p->last_start_ms + TRANSPORT_LANE_DELAY_MS))
+			slow = p->rtt_us >= TRANSPORT_LANE_RTT_US;
+			if (p->n > 0 && (p->inflight == 0 || (slow &&
+			    now >= p->last_start_ms + TRANSPORT_LANE_DELAY_MS)))
 				break;
-			if (p->n > 0) {
+			if (p->n > 0 && slow) {
 				/* let what queues behind the POST out join
 				   one batch, unless it is slow to answer */
 				peer_wait(p, p->last_start_ms +
 					  TRANSPORT_LANE_DELAY_MS - now);
 				continue;
 			}
+			/* nothing queued, or a fast link: the POST out
+			   signals when it is back */
 			pthread_cond_wait(&p->cv, &p->mu);
 		}
 		if (atomic_load(&p->t->stop)) {
@@ -448,15 +463,29 @@ static void *peer_main(void *arg)
 		pthread_mutex_unlock(&p->mu);
 
 		l->failed = 0;
+		t0 = util_mono_ns();
 		peer_send_range(l, batch, n, seq, resync);
+		t0 = (util_mono_ns() - t0) / 1000;	/* us */
 		for (size_t i = 0; i < n; i++)
 			msg_release(&batch[i]);
 		l->spare = batch;
 		l->spare_cap = cap;
 		pthread_mutex_lock(&p->mu);
 		p->inflight--;
-		if (p->n > 0)
-			pthread_cond_signal(&p->cv);	/* a lane may go now */
+		if (!l->failed) {
+			uint64_t at = util_mono_ms();
+
+			if (p->rtt_us == 0 || t0 < p->rtt_us ||
+			    at >= p->rtt_at_ms + TRANSPORT_RTT_WINDOW_MS) {
+				p->rtt_us = t0 ? t0 : 1;
+				p->rtt_at_ms = at;
+			}
+		}
+		/* on a slow link another lane may go now; on a fast one this
+		   lane takes what queued (waking one would be a context
+		   switch for nothing: it is the CPU a busy node lacks) */
+		if (p->n > 0 && p->rtt_us >= TRANSPORT_LANE_RTT_US)
+			pthread_cond_signal(&p->cv);
 		if (!l->failed) {
 			p->backoff_ms = 0;
 			p->retry_at_ms = 0;
@@ -776,7 +805,9 @@ void transport_send(struct transport *t, const struct raft_msg *msgs,
 				queued++;
 		}
 		PEER_COUNT(p, dropped, m_dropped, dropped);
-		if (queued > 0)
+		/* wake a lane only if one may send now (see peer_main) */
+		if (queued > 0 && (p->inflight == 0 ||
+				   p->rtt_us >= TRANSPORT_LANE_RTT_US))
 			pthread_cond_signal(&p->cv);
 		pthread_mutex_unlock(&p->mu);
 	}
