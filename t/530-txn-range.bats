@@ -10,7 +10,9 @@
 #   2. intents and records: a reader at or above an intent's timestamp
 #      gets 409 locked naming it, one below does not; plain PUT refuses a
 #      locked key; push waits on a live record and names its waiters,
-#      then answers the commit; resolve makes the versions; gc;
+#      then answers the commit; resolve makes the versions; gc; a commit
+#      may resolve the intents in its record's range in its own command
+#      (only if it commits at that timestamp; a key outside is 421);
 #   3. a record nobody heartbeats expires and a push aborts it; a missing
 #      record (intents laid without one, in another range or the same)
 #      is aborted by a push once the intent is old, and that stops its
@@ -494,6 +496,84 @@ range_commit() {
 	want 200
 	record "$a" "$TA" i1 query
 	want 200 '.status == "missing" and .expired == false'
+}
+
+@test "a commit resolves its own range's intents in its command; not when aborted, nor at another ts; a key outside is 421" {
+	local d="$T/cres" a r w wa wz c c2
+	cluster_start "$d" --raftd auto_split=false
+	a=$(leader_addr "$d")
+	tx "$a" /admin/split '{"range_id":2,"key":"m"}'
+	want 200
+	r=$(jq -r .right.range_id <<<"$body")
+	a=$(leader_addr "$d" 2)
+	warm "$d" "$a" w1
+	# TA: intents on a1, a2 (left range, with its record at a1) and on z1
+	w=$(tso "$d")
+	tx "$a" /txn/write "{\"txn\":\"$TA\",\"ts\":\"$w\",\"anchor\":\"a1\",\"record\":true,\"ops\":$(ops put:a1:one put:a2:two)}"
+	want 200 '.range_id == 2'
+	wa=$(jq -r .ts <<<"$body")	# stamped up to 1 s ahead after the split
+	tx "$a" /txn/write "{\"txn\":\"$TA\",\"ts\":\"$w\",\"anchor\":\"a1\",\"ops\":$(ops put:z1:zed)}"
+	want 200 '.range_id == $r' --argjson r "$r"
+	wz=$(jq -r .ts <<<"$body")
+	c=$(at_least "$d" $((wa > wz ? wa : wz)))
+	# 'resolve' goes with a commit only, and is a non-empty array of keys
+	record "$a" "$TA" a1 heartbeat '"resolve":["a1"]'
+	want_bad
+	record "$a" "$TA" a1 commit "\"ts\":\"$c\",\"resolve\":[]"
+	want_bad
+	record "$a" "$TA" a1 commit "\"ts\":\"$c\",\"resolve\":\"a1\""
+	want_bad
+	# a key of another range refuses the whole command: still pending
+	record "$a" "$TA" a1 commit "\"ts\":\"$c\",\"resolve\":[\"a1\",\"z1\"]"
+	want_err 421 range_moved
+	record "$a" "$TA" a1 query
+	want 200 '.status == "pending"'
+	get "$a" "$TB" "$c" a1
+	locked a1 "$TA" a1 "$wa"
+	# the commit makes a1 and a2 versions at c in the same command (a9
+	# has no intent); z1 is left for a later resolve
+	record "$a" "$TA" a1 commit "\"ts\":\"$c\",\"resolve\":[\"a1\",\"a2\",\"a9\"]"
+	want 200 '. == {"status":"committed","ts":$c,"resolved":2}' --arg c "$c"
+	get "$a" "$TB" "$c" a1
+	found one "$c"
+	get "$a" "$TB" "$c" a2
+	found two "$c"
+	get "$a" "$TB" $((c - 1)) a2
+	absent
+	get "$a" "$TB" "$c" z1
+	locked z1 "$TA" a1 "$wz"
+	# again: idempotent, nothing left to resolve
+	record "$a" "$TA" a1 commit "\"ts\":\"$c\",\"resolve\":[\"a1\",\"a2\"]"
+	want 200 '. == {"status":"committed","ts":$c,"resolved":0}' --arg c "$c"
+
+	# TB's record is aborted by a forced push: its commit with resolve is
+	# 409 aborted and its intent stays an intent (never a version)
+	w=$(tso "$d")
+	tx "$a" /txn/write "{\"txn\":\"$TB\",\"ts\":\"$w\",\"anchor\":\"b1\",\"record\":true,\"ops\":$(ops put:b1:bee)}"
+	want 200
+	w=$(jq -r .ts <<<"$body")
+	tx "$a" /txn/push "{\"pushee\":\"$TB\",\"anchor\":\"b1\",\"pushee_ts\":\"$w\",\"force\":true}"
+	want 200 '.status == "aborted"'
+	c=$(at_least "$d" "$w")
+	record "$a" "$TB" b1 commit "\"ts\":\"$c\",\"resolve\":[\"b1\"]"
+	want_err 409 aborted
+	get "$a" "$TC" "$c" b1
+	locked b1 "$TB" b1 "$w"
+
+	# TC's record committed at c: a commit naming another timestamp
+	# resolves nothing (its resolutions would be at the wrong one)
+	w=$(tso "$d")
+	tx "$a" /txn/write "{\"txn\":\"$TC\",\"ts\":\"$w\",\"anchor\":\"c1\",\"record\":true,\"ops\":$(ops put:c1:sea)}"
+	want 200
+	w=$(jq -r .ts <<<"$body")
+	c=$(at_least "$d" "$w")
+	record "$a" "$TC" c1 commit "\"ts\":\"$c\""
+	want 200 '. == {"status":"committed","ts":$c}' --arg c "$c"
+	c2=$((c + 1))
+	record "$a" "$TC" c1 commit "\"ts\":\"$c2\",\"resolve\":[\"c1\"]"
+	want 200 '. == {"status":"committed","ts":$c,"resolved":0}' --arg c "$c"
+	get "$a" "$TD" "$c2" c1
+	locked c1 "$TC" c1 "$w"
 }
 
 # ---- 3 -------------------------------------------------------------------------

@@ -504,6 +504,25 @@ static void range_sweep(struct node *n, struct range *rg, uint64_t now)
 
 /* ---- commands ----------------------------------------------------------- */
 
+/*
+ * A record commit may carry the resolution of its transaction's intents in
+ * the record's own range (POST /txn/record "resolve"), saving the command
+ * that would resolve them later: op 0 is the RECORD commit and every later
+ * op a RESOLVE of the same transaction, committed at the same timestamp.
+ * Apply resolves them only if the record ends COMMITTED at that timestamp
+ * (not when a pusher aborted it first).  1 if res (a RESOLVE payload) may
+ * follow rec (a RECORD payload) in one command.
+ */
+static int cmd_resolve_follows(const unsigned char *rec, size_t rlen,
+			       const unsigned char *res, size_t vlen)
+{
+	return rec != NULL && res != NULL && rlen == TXNOPS_RECORD_LEN &&
+	       rec[16] == TXNOPS_REC_COMMIT && vlen == TXNOPS_RESOLVE_LEN &&
+	       memcmp(rec, res, TXNOPS_ID_LEN) == 0 &&
+	       res[16] == LOCKTAB_COMMITTED &&
+	       util_get_be64(res + 17) == util_get_be64(rec + 22);
+}
+
 static int cmd_encode(const struct node_op *ops, size_t n_ops,
 		      unsigned char **out, size_t *len, struct err *e)
 {
@@ -519,10 +538,18 @@ static int cmd_encode(const struct node_op *ops, size_t n_ops,
 
 		if (k < NODE_OP_PUT || k > NODE_OP_RECORD)
 			return err_set(e, RC_BAD_INPUT, "bad operation kind");
-		if (((k >= NODE_OP_FREEZE && k <= NODE_OP_RETIRE) ||
-		     k == NODE_OP_RECORD) && n_ops != 1)
+		if (k >= NODE_OP_FREEZE && k <= NODE_OP_RETIRE && n_ops != 1)
 			return err_set(e, RC_BAD_INPUT, "a merge step is alone "
 				       "in its command");
+		if ((k == NODE_OP_RECORD && i != 0) ||
+		    (i > 0 && ops[0].kind == NODE_OP_RECORD &&
+		     (k != NODE_OP_RESOLVE ||
+		      !cmd_resolve_follows(ops[0].val, ops[0].vlen,
+					   ops[i].val, ops[i].vlen))))
+			return err_set(e, RC_BAD_INPUT, "a record operation "
+				       "comes alone, or as a commit followed "
+				       "by resolutions of its own intents at "
+				       "its timestamp");
 		if (k == NODE_OP_SPLIT && (n_ops != 1 || ops[i].vlen != 16))
 			return err_set(e, RC_BAD_INPUT, "a split is alone in "
 				       "its command");
@@ -823,8 +850,9 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 {
 	uint64_t ts;
 	uint32_t n_ops, i;
-	size_t off;
-	int pass, rc;
+	size_t off, rec_len = 0;
+	const unsigned char *rec = NULL;	/* op 0's RECORD payload */
+	int pass, rc, skip_resolves;
 
 	res->rc = RC_OK;
 	res->msg[0] = '\0';
@@ -838,6 +866,7 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 		return txn_cmd_apply(rg, txn, p, len, ts, res, e);
 	for (pass = 0; pass < 2; pass++) {
 		off = CMD_HEADER;
+		skip_resolves = 0;
 		for (i = 0; i < n_ops; i++) {
 			uint32_t klen, vlen = 0;
 			const unsigned char *key, *val = NULL;
@@ -873,9 +902,13 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 						       vlen != 16)) ||
 			    (kind == NODE_OP_INCR && (n_ops != 1 ||
 						      vlen != 8)) ||
-			    (((kind >= NODE_OP_FREEZE &&
-			       kind <= NODE_OP_RETIRE) ||
-			      kind == NODE_OP_RECORD) && n_ops != 1) ||
+			    (kind >= NODE_OP_FREEZE &&
+			     kind <= NODE_OP_RETIRE && n_ops != 1) ||
+			    (kind == NODE_OP_RECORD && i != 0) ||
+			    (i > 0 && rec != NULL &&
+			     (kind != NODE_OP_RESOLVE ||
+			      !cmd_resolve_follows(rec, rec_len, val,
+						   vlen))) ||
 			    (kind == NODE_OP_FREEZE && vlen != 9) ||
 			    (kind == NODE_OP_RETIRE && vlen != 8) ||
 			    (kind == NODE_OP_MERGE && klen < 8))
@@ -912,6 +945,8 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 						   rg->id);
 					return RC_OK;
 				}
+				if (kind == NODE_OP_RESOLVE && skip_resolves)
+					continue;
 				if (kind == NODE_OP_RESOLVE)
 					rc = txnops_apply_resolve(rg->mvcc,
 						rg->locks, txn, key, klen, val,
@@ -924,9 +959,13 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 					rc = txnops_plain_check(rg->mvcc,
 						rg->locks, txn, key, klen, ts,
 						&wts, &tr, e);
-				if (rc == RC_OK && (kind == NODE_OP_RESOLVE ||
-						    kind == NODE_OP_RECORD ||
-						    tr.rc != RC_OK))
+				if (rc == RC_OK && kind == NODE_OP_RESOLVE &&
+				    rec != NULL)	/* keep the record's */
+					res->tx.count += tr.count;
+				else if (rc == RC_OK &&
+					 (kind == NODE_OP_RESOLVE ||
+					  kind == NODE_OP_RECORD ||
+					  tr.rc != RC_OK))
 					res_take(res, &tr);
 				txnops_conflicts_release(&tr.conflicts);
 				if (rc != RC_OK)
@@ -935,6 +974,16 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 					return RC_OK;
 				if (kind == NODE_OP_RECORD && pass == 1)
 					rg->record_changed = 1;
+				if (kind == NODE_OP_RECORD && n_ops > 1) {
+					/* resolutions follow: only if it
+					 * committed at their timestamp */
+					rec = val;
+					rec_len = vlen;
+					skip_resolves = res->tx.status !=
+						LOCKTAB_COMMITTED ||
+						res->tx.ts !=
+						util_get_be64(val + 22);
+				}
 				if (kind == NODE_OP_RESOLVE ||
 				    kind == NODE_OP_RECORD) {
 					if (pass == 1)

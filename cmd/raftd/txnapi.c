@@ -727,6 +727,42 @@ out:
 	spans_free(&sp);
 }
 
+/*
+ * The array of keys named name in o (each a key, or {"key": ...}) as point
+ * spans; 1 to RAFTD_API_MAX_OPS of them.
+ */
+static int keys_parse(const json_t *o, const char *name, struct spans *sp,
+		      struct err *e)
+{
+	json_t *arr = json_object_get(o, name), *keys;
+	int rc;
+
+	if (!json_is_array(arr) || json_array_size(arr) == 0 ||
+	    json_array_size(arr) > RAFTD_API_MAX_OPS)
+		return err_set(e, RC_BAD_INPUT, "'%s' must be an array of 1 "
+			       "to %d keys", name, RAFTD_API_MAX_OPS);
+	/* keys as point spans: the same parser */
+	if ((keys = json_array()) == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
+	for (size_t i = 0; i < json_array_size(arr); i++) {
+		json_t *k = json_array_get(arr, i), *ko;
+
+		ko = json_is_object(k) ? json_incref(k) :
+		     json_pack("{s:O}", "key", k);
+		if (ko == NULL || json_array_append_new(keys, ko) != 0) {
+			json_decref(keys);
+			return err_set(e, RC_NOMEM, "out of memory");
+		}
+	}
+	rc = spans_parse(keys, name, sp, e);
+	json_decref(keys);
+	for (size_t i = 0; rc == RC_OK && i < sp->n; i++)
+		if (!sp->s[i].point || sp->s[i].slen == 0)
+			rc = err_set(e, RC_BAD_INPUT, "%s[%zu] must be a key",
+				     name, i);
+	return rc;
+}
+
 static void handle_resolve(const struct http_req *req,
 			   struct http_resp *resp, void *arg)
 {
@@ -738,14 +774,12 @@ static void handle_resolve(const struct http_req *req,
 	struct spans sp = { 0 };
 	const char *status;
 	uint64_t ts = 0, rid;
-	json_t *arr, *keys = NULL;
 	struct err e;
 	int st;
 
 	memset(&r, 0, sizeof(r));
 	if (get_id(req->json, "txn", id, 1, NULL, &e) != RC_OK ||
-	    jx_get_str(req->json, "status", &status, &e) != RC_OK ||
-	    jx_get_arr(req->json, "keys", &arr, &e) != RC_OK)
+	    jx_get_str(req->json, "status", &status, &e) != RC_OK)
 		goto bad;
 	if (strcmp(status, "committed") == 0)
 		st = LOCKTAB_COMMITTED;
@@ -759,22 +793,7 @@ static void handle_resolve(const struct http_req *req,
 	if (st == LOCKTAB_COMMITTED &&
 	    get_ts(req->json, "ts", &ts, 1, &e) != RC_OK)
 		goto bad;
-	if (json_array_size(arr) == 0 ||
-	    json_array_size(arr) > RAFTD_API_MAX_OPS) {
-		err_set(&e, RC_BAD_INPUT, "'keys' has 1 to %d keys",
-			RAFTD_API_MAX_OPS);
-		goto bad;
-	}
-	/* keys as point spans: the same parser */
-	keys = json_array();
-	for (size_t i = 0; keys != NULL && i < json_array_size(arr); i++) {
-		json_t *k = json_array_get(arr, i), *o;
-
-		o = json_is_object(k) ? json_incref(k) :
-		    json_pack("{s:O}", "key", k);
-		json_array_append_new(keys, o);
-	}
-	if (keys == NULL || spans_parse(keys, "keys", &sp, &e) != RC_OK)
+	if (keys_parse(req->json, "keys", &sp, &e) != RC_OK)
 		goto bad;
 	ops = calloc(sp.n, sizeof(*ops));
 	pay = calloc(sp.n, sizeof(*pay));
@@ -783,10 +802,6 @@ static void handle_resolve(const struct http_req *req,
 		goto bad;
 	}
 	for (size_t i = 0; i < sp.n; i++) {
-		if (!sp.s[i].point || sp.s[i].slen == 0) {
-			err_set(&e, RC_BAD_INPUT, "keys[%zu] must be a key", i);
-			goto bad;
-		}
 		txnops_resolve_encode(id, st, ts, pay[i]);
 		ops[i].kind = NODE_OP_RESOLVE;
 		ops[i].key = sp.s[i].start;
@@ -809,7 +824,6 @@ bad:
 	http_resp_err(resp, &e);
 out:
 	txnops_conflicts_release(&r.conflicts);
-	json_decref(keys);
 	spans_free(&sp);
 	free(ops);
 	free(pay);
@@ -824,28 +838,45 @@ static const char *status_name(int st)
 	       st == LOCKTAB_ABORTED ? "aborted" : "missing";
 }
 
-/* Propose a record op; RC_OK with *status / *ts as applied. */
+/*
+ * Propose a record op; RC_OK with *status / *ts as applied.  A commit may
+ * carry res (NULL: none), the keys of the transaction's intents in this
+ * range, resolved in the same command if it commits (*resolved: how many).
+ */
 static int record_op(struct txnapi *t, uint64_t rid, const void *anchor,
 		     size_t alen, const unsigned char *id, int op, int force,
-		     uint32_t timeout_ms, uint64_t ts, int *status,
-		     uint64_t *out_ts, struct err *e)
+		     uint32_t timeout_ms, uint64_t ts, const struct spans *res,
+		     int *status, uint64_t *out_ts, uint64_t *resolved,
+		     struct err *e)
 {
-	unsigned char pay[TXNOPS_RECORD_LEN];
+	unsigned char pay[TXNOPS_RECORD_LEN], rpay[TXNOPS_RESOLVE_LEN];
+	size_t n = 1 + (res != NULL ? res->n : 0);
 	struct node_txn_result r;
-	struct node_op o;
+	struct node_op *o = calloc(n, sizeof(*o));
 	int rc;
 
+	if (o == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
 	txnops_record_encode(id, op, force, timeout_ms, ts, pay);
-	memset(&o, 0, sizeof(o));
-	o.kind = NODE_OP_RECORD;
-	o.key = anchor;
-	o.klen = alen;
-	o.val = pay;
-	o.vlen = sizeof(pay);
-	rc = node_write_txn(raftd_api_node(t->api), rid, &o, 1, &r, e);
+	txnops_resolve_encode(id, LOCKTAB_COMMITTED, ts, rpay);
+	o[0].kind = NODE_OP_RECORD;
+	o[0].key = anchor;
+	o[0].klen = alen;
+	o[0].val = pay;
+	o[0].vlen = sizeof(pay);
+	for (size_t i = 1; i < n; i++) {
+		o[i].kind = NODE_OP_RESOLVE;
+		o[i].key = res->s[i - 1].start;
+		o[i].klen = res->s[i - 1].slen;
+		o[i].val = rpay;
+		o[i].vlen = sizeof(rpay);
+	}
+	rc = node_write_txn(raftd_api_node(t->api), rid, o, n, &r, e);
+	free(o);
 	txnops_conflicts_release(&r.conflicts);
 	*status = r.status;
 	*out_ts = r.ts;
+	*resolved = r.count;
 	return rc;
 }
 
@@ -930,9 +961,10 @@ static void handle_record(const struct http_req *req,
 	void *anchor = NULL;
 	size_t alen = 0;
 	const char *op;
-	uint64_t ts = 0, rid, out_ts = 0;
+	uint64_t ts = 0, rid, out_ts = 0, resolved = 0;
 	int64_t timeout = 0;
 	int status = 0, code;
+	struct spans res = { 0 };
 	struct err e;
 
 	if (get_id(req->json, "txn", id, 1, NULL, &e) != RC_OK ||
@@ -962,6 +994,15 @@ static void handle_record(const struct http_req *req,
 	if (code == TXNOPS_REC_COMMIT &&
 	    get_ts(req->json, "ts", &ts, 1, &e) != RC_OK)
 		goto bad;
+	/* a commit may resolve the intents it has in this range */
+	if (json_object_get(req->json, "resolve") != NULL &&
+	    (code != TXNOPS_REC_COMMIT ||
+	     keys_parse(req->json, "resolve", &res, &e) != RC_OK)) {
+		if (code != TXNOPS_REC_COMMIT)
+			err_set(&e, RC_BAD_INPUT, "'resolve' goes with op "
+				"commit only");
+		goto bad;
+	}
 	if ((rid = raftd_api_route(t->api, req, resp, anchor, alen)) == 0)
 		goto out;
 	if (code == 0) {
@@ -986,7 +1027,8 @@ static void handle_record(const struct http_req *req,
 		goto out;
 	}
 	if (record_op(t, rid, anchor, alen, id, code, 0, (uint32_t)timeout,
-		      ts, &status, &out_ts, &e) != RC_OK) {
+		      ts, res.n > 0 ? &res : NULL, &status, &out_ts,
+		      &resolved, &e) != RC_OK) {
 		raftd_api_node_error(t->api, req, resp, &e, rid);
 		goto out;
 	}
@@ -1007,11 +1049,19 @@ static void handle_record(const struct http_req *req,
 			    "pending", NULL);
 		goto out;
 	}
-	http_resp_json(resp, 200, status_json(status, out_ts));
+	{
+		json_t *j = status_json(status, out_ts);
+
+		if (j != NULL && res.n > 0)
+			json_object_set_new(j, "resolved",
+					    json_integer((json_int_t)resolved));
+		http_resp_json(resp, 200, j);
+	}
 	goto out;
 bad:
 	http_resp_err(resp, &e);
 out:
+	spans_free(&res);
 	free(anchor);
 }
 
@@ -1023,7 +1073,7 @@ static void handle_push(const struct http_req *req, struct http_resp *resp,
 	unsigned char pushee[TXNOPS_ID_LEN], pusher[TXNOPS_ID_LEN];
 	void *anchor = NULL;
 	size_t alen = 0;
-	uint64_t pts, rid, deadline;
+	uint64_t pts, rid, deadline, resolved;
 	int64_t wait_ms;
 	bool force = false;
 	int has_pusher, rc;
@@ -1086,8 +1136,9 @@ static void handle_push(const struct http_req *req, struct http_resp *resp,
 		if (force || expired) {
 			if (record_op(t, rid, anchor, alen, pushee,
 				      TXNOPS_REC_PUSH, force,
-				      TXNAPI_MISSING_TIMEOUT_MS, pts, &status,
-				      &out_ts, &e) != RC_OK) {
+				      TXNAPI_MISSING_TIMEOUT_MS, pts, NULL,
+				      &status, &out_ts, &resolved,
+				      &e) != RC_OK) {
 				raftd_api_node_error(t->api, req, resp, &e,
 						     rid);
 				goto out;

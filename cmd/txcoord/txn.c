@@ -118,6 +118,7 @@ struct txn {
 	unsigned char *anchor;
 	size_t alen;
 	int has_record;
+	size_t resolved;		/* leading keys the commit resolved */
 	int read_only;			/* txn_begin_at: a historical read */
 	struct txnbg_hb *hb;
 	/* session table (eng->mu) */
@@ -1391,32 +1392,61 @@ static int lay_intents(struct txn *t, const struct txnrpc_key *keys,
 	return rc;
 }
 
+/* How many of the sorted keys[0..n) lie in the anchor's (keys[0]) range. */
+static size_t anchor_keys(struct txn *t, const struct txnrpc_key *keys,
+			  size_t n)
+{
+	struct txnrpc_group *g = NULL;
+	size_t ng = 0, k = 0;
+	struct err e;
+
+	if (txnrpc_group_keys(t->eng->router, keys, n, TXNRPC_BATCH_KEYS,
+			      TXNRPC_BATCH_BYTES, &g, &ng, &e) == RC_OK &&
+	    ng > 0)
+		k = g[0].n;
+	free(g);
+	return k;
+}
+
 /*
  * The commit point: the record -> COMMITTED at cts.  RC_OK committed;
  * RC_CONFLICT aborted by a pusher; t->state = TXN_UNKNOWN (with
- * RC_UNAVAILABLE) when it may or may not have happened.
+ * RC_UNAVAILABLE) when it may or may not have happened.  The first try
+ * also resolves the nres keys[0..nres) (the intents in the anchor's own
+ * range) in the record's command, sparing a command per transaction;
+ * t->resolved says whether that happened.  A range that moved meanwhile
+ * refuses the whole command (421): the next try goes without them.
  */
-static int commit_record(struct txn *t, uint64_t cts, struct err *e)
+static int commit_record(struct txn *t, uint64_t cts,
+			 const struct txnrpc_key *keys, size_t nres,
+			 struct err *e)
 {
 	struct txnrpc_call c;
 	struct err last;
 	int maybe = 0, rc = RC_OK;
 
 	err_clear(&last);
+	t->resolved = 0;
 	for (int i = 0; i < TXN_RECORD_TRIES; i++) {
 		const char *st;
 		int a;
 
-		if (txnrpc_record(t->eng->router, t->id, t->anchor, t->alen,
-				  "commit", cts, 0, &c) != RC_OK)
+		if (txnrpc_record_resolve(t->eng->router, t->id, t->anchor,
+					  t->alen, "commit", cts, 0, keys,
+					  nres, &c) != RC_OK)
 			return err_set(e, RC_NOMEM, "out of memory");
 		a = txnrpc_answer(&c);
 		st = json_string_value(json_object_get(c.reply, "status"));
 		if (a == TXNRPC_OK && (st == NULL ||
 				       strcmp(st, "committed") == 0)) {
+			if (nres > 0 && json_integer_value(json_object_get(
+					c.reply, "resolved")) > 0)
+				t->resolved = nres;
 			txnrpc_call_clear(&c);
 			return RC_OK;
 		}
+		if (a == TXNRPC_MOVED)
+			nres = 0;
 		if (a == TXNRPC_ABORTED) {
 			txnrpc_call_clear(&c);
 			return err_set(e, RC_CONFLICT, "retry: transaction %s "
@@ -1456,7 +1486,7 @@ static int twopc_steps(struct txn *t, const struct txnrpc_key *keys,
 		return err_set(e, RC_CONFLICT, "retry: transaction %s was "
 			       "aborted by another transaction (its record "
 			       "expired or it lost a deadlock)", t->hex);
-	return commit_record(t, *cts, e);
+	return commit_record(t, *cts, keys, anchor_keys(t, keys, n), e);
 }
 
 static int commit_2pc(struct txn *t, const struct txnrpc_key *keys,
@@ -1481,7 +1511,8 @@ static int commit_2pc(struct txn *t, const struct txnrpc_key *keys,
 		TXNBG_UNKNOWN : TXNBG_ABORTED;
 	/* keys point into t->writes, which the job takes: not used after */
 	if (txnbg_resolve(eng->bg, t->id, outcome, *cts, t->anchor, t->alen,
-			  &t->writes, &qe) != RC_OK)
+			  &t->writes, outcome == TXNBG_COMMITTED ?
+			  t->resolved : 0, &qe) != RC_OK)
 		log_error("msg=\"cannot queue resolution; intents left to "
 			  "pushers\" txn=%s error=\"%s\"", t->hex, qe.msg);
 	return rc;

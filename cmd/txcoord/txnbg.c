@@ -45,6 +45,7 @@ struct txnbg_job {
 	unsigned char *anchor;
 	size_t alen;
 	struct txnbuf writes;
+	size_t skip;		/* leading keys resolved by the commit */
 	int intents_done;	/* resolved; only the record's gc is left */
 	unsigned attempts;
 	uint64_t due_ms;
@@ -313,12 +314,14 @@ static int job_run(struct txnbg *bg, struct txnbg_job *j, struct err *e)
 			return RC_OK;
 		}
 	}
-	if (!j->intents_done) {
+	if (!j->intents_done && j->outcome != TXNBG_COMMITTED)
+		j->skip = 0;	/* settled as aborted: resolve them all */
+	if (!j->intents_done && j->skip < j->writes.n) {
 		if ((rc = txnrpc_buf_keys(&j->writes, &keys, e)) != RC_OK)
 			return rc;
 		rc = txnrpc_resolve(bg->router, j->id,
 				    j->outcome == TXNBG_COMMITTED, j->cts,
-				    keys, j->writes.n, e);
+				    keys + j->skip, j->writes.n - j->skip, e);
 		free(keys);
 		if (rc != RC_OK)
 			return rc;
@@ -429,7 +432,7 @@ static void *job_main(void *arg)
 
 int txnbg_resolve(struct txnbg *bg, const unsigned char id[16], int outcome,
 		  uint64_t cts, const void *anchor, size_t alen,
-		  struct txnbuf *writes, struct err *e)
+		  struct txnbuf *writes, size_t skip, struct err *e)
 {
 	struct txnbg_job *j = calloc(1, sizeof(*j));
 
@@ -445,6 +448,7 @@ int txnbg_resolve(struct txnbg *bg, const unsigned char id[16], int outcome,
 		memcpy(j->anchor, anchor, alen);
 	j->alen = alen;
 	j->writes = *writes;
+	j->skip = skip < writes->n ? skip : writes->n;
 	txnbuf_init(writes);
 	pthread_mutex_lock(&bg->mu);
 	j->due_ms = util_mono_ms();

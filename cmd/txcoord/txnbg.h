@@ -78,11 +78,13 @@ enum txnbg_outcome {
 /*
  * Queue the resolution of id's intents on the keys of writes (its
  * contents are taken: *writes is left empty) and then the record's
- * garbage collection (anchor copied).
+ * garbage collection (anchor copied).  The first skip keys (in the
+ * buffer's order) are resolved already: the commit did it in the record's
+ * own command.
  */
 int txnbg_resolve(struct txnbg *bg, const unsigned char id[16], int outcome,
 		  uint64_t cts, const void *anchor, size_t alen,
-		  struct txnbuf *writes, struct err *e);
+		  struct txnbuf *writes, size_t skip, struct err *e);
 
 struct txnbg_stats {
 	uint64_t committing;	/* registered for heartbeats */

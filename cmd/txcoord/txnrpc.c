@@ -338,29 +338,34 @@ json_t *txnrpc_key_json(const void *key, size_t klen)
 	return j;
 }
 
+/* Set b's member name to the array of keys[0..n); -1 out of memory. */
+static int keys_set(json_t *b, const char *name,
+		    const struct txnrpc_key *keys, size_t n)
+{
+	json_t *arr = json_array();
+
+	if (arr == NULL || json_object_set_new(b, name, arr) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(arr, txnrpc_key_json(keys[i].p,
+							       keys[i].n)))
+			return -1;
+	return 0;
+}
+
 static json_t *resolve_body(const unsigned char id[16], int committed,
 			    uint64_t ts, const struct txnrpc_key *keys,
 			    size_t n)
 {
 	json_t *b = json_pack("{s:o, s:s}", "txn", txnwire_id_json(id),
 			      "status", committed ? "committed" : "aborted");
-	json_t *arr = json_array();
 
-	if (b == NULL || arr == NULL || txnwire_ts_set(b, "ts", ts) != 0 ||
-	    json_object_set(b, "keys", arr) != 0)
-		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		json_t *k = txnrpc_key_json(keys[i].p, keys[i].n);
-
-		if (json_array_append_new(arr, k) != 0)
-			goto fail;
+	if (b == NULL || txnwire_ts_set(b, "ts", ts) != 0 ||
+	    keys_set(b, "keys", keys, n) != 0) {
+		json_decref(b);
+		return NULL;
 	}
-	json_decref(arr);
 	return b;
-fail:
-	json_decref(arr);
-	json_decref(b);
-	return NULL;
 }
 
 /* One round: resolve every group; *moved set when a range changed. */
@@ -430,6 +435,16 @@ int txnrpc_record(struct router *r, const unsigned char id[16],
 		  const void *anchor, size_t alen, const char *op,
 		  uint64_t ts, unsigned timeout_ms, struct txnrpc_call *c)
 {
+	return txnrpc_record_resolve(r, id, anchor, alen, op, ts, timeout_ms,
+				     NULL, 0, c);
+}
+
+int txnrpc_record_resolve(struct router *r, const unsigned char id[16],
+			  const void *anchor, size_t alen, const char *op,
+			  uint64_t ts, unsigned timeout_ms,
+			  const struct txnrpc_key *res, size_t nres,
+			  struct txnrpc_call *c)
+{
 	json_t *b = json_pack("{s:o, s:s}", "txn", txnwire_id_json(id),
 			      "op", op);
 
@@ -442,7 +457,8 @@ int txnrpc_record(struct router *r, const unsigned char id[16],
 			   txnwire_ts_set(b, "ts", ts) != 0) ||
 			  (strcmp(op, "heartbeat") == 0 &&
 			   json_object_set_new(b, "timeout_ms",
-					       json_integer(timeout_ms))))) {
+					       json_integer(timeout_ms))) ||
+			  (nres > 0 && keys_set(b, "resolve", res, nres)))) {
 		json_decref(b);
 		b = NULL;
 	}
