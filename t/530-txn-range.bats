@@ -13,6 +13,8 @@
 #      then answers the commit; resolve makes the versions; gc; a commit
 #      may resolve the intents in its record's range in its own command
 #      (only if it commits at that timestamp; a key outside is 421);
+#      several transactions' resolutions, and several records'
+#      collections, in one request each (a resolver's batch);
 #   3. a record nobody heartbeats expires and a push aborts it; a missing
 #      record (intents laid without one, in another range or the same)
 #      is aborted by a push once the intent is old, and that stops its
@@ -498,7 +500,7 @@ range_commit() {
 	want 200 '.status == "missing" and .expired == false'
 }
 
-@test "a commit resolves its own range's intents in its command; not when aborted, nor at another ts; a key outside is 421" {
+@test "a commit resolves its range's intents in its command (not when aborted or at another ts); batched resolve and gc; 421 outside" {
 	local d="$T/cres" a r w wa wz c c2
 	cluster_start "$d" --raftd auto_split=false
 	a=$(leader_addr "$d")
@@ -574,6 +576,37 @@ range_commit() {
 	want 200 '. == {"status":"committed","ts":$c,"resolved":0}' --arg c "$c"
 	get "$a" "$TD" "$c2" c1
 	locked c1 "$TC" c1 "$w"
+
+	# a resolver's batch: several transactions' resolutions in one
+	# request (one command), then their records collected in one
+	tx "$a" /txn/resolve '{"batch":[]}'
+	want_bad
+	tx "$a" /txn/resolve "{\"batch\":[{\"txn\":\"$TC\",\"status\":\"committed\",\"ts\":\"$c\",\"keys\":[\"c1\"]},{\"txn\":\"$TA\"}]}"
+	want_bad
+	want 400 '.error.message | startswith("batch[1]")'
+	get "$a" "$TD" "$c2" c1
+	locked c1 "$TC" c1 "$w"
+	tx "$a" /txn/resolve "{\"batch\":[{\"txn\":\"$TC\",\"status\":\"committed\",\"ts\":\"$c\",\"keys\":[\"c1\"]},{\"txn\":\"$TA\",\"status\":\"committed\",\"ts\":\"$(record "$a" "$TA" a1 query >/dev/null; jq -r .ts <<<"$body")\",\"keys\":[\"z1\"]}]}"
+	want_err 421 range_moved		# z1 is in the other range
+	tx "$a" /txn/resolve "{\"batch\":[{\"txn\":\"$TC\",\"status\":\"committed\",\"ts\":\"$c\",\"keys\":[\"c1\"]},{\"txn\":\"$TB\",\"status\":\"aborted\",\"keys\":[\"b1\"]}]}"
+	want 200 '.resolved == 2 and .range_id == 2'
+	get "$a" "$TD" "$c2" c1
+	found sea "$c"
+	get "$a" "$TD" "$c2" b1
+	absent
+	# records: TA's and TC's collected, TD's (pending) stays
+	tx "$a" /txn/write "{\"txn\":\"$TD\",\"ts\":\"$(tso "$d")\",\"anchor\":\"d1\",\"record\":true,\"ops\":$(ops put:d1:dee)}"
+	want 200
+	tx "$a" /txn/gc '{"records":[]}'
+	want_bad
+	tx "$a" /txn/gc "{\"records\":[{\"txn\":\"$TA\",\"anchor\":\"a1\"},{\"txn\":\"$TC\",\"anchor\":\"c1\"},{\"txn\":\"$TD\",\"anchor\":\"d1\"},{\"txn\":\"$TE\",\"anchor\":\"e1\"}]}"
+	want 200 '.pending == 1 and .range_id == 2'
+	record "$a" "$TA" a1 query
+	want 200 '.status == "missing"'
+	record "$a" "$TC" c1 query
+	want 200 '.status == "missing"'
+	record "$a" "$TD" d1 query
+	want 200 '.status == "pending"'
 }
 
 # ---- 3 -------------------------------------------------------------------------

@@ -523,6 +523,17 @@ static int cmd_resolve_follows(const unsigned char *rec, size_t rlen,
 	       util_get_be64(res + 17) == util_get_be64(rec + 22);
 }
 
+/*
+ * Several record collections may share a command (POST /txn/gc: a busy
+ * coordinator's resolver collects the records of many finished
+ * transactions at once): 1 if the RECORD payload rec is a collection.
+ */
+static int cmd_is_gc(const unsigned char *rec, size_t rlen)
+{
+	return rec != NULL && rlen == TXNOPS_RECORD_LEN &&
+	       rec[16] == TXNOPS_REC_GC;
+}
+
 static int cmd_encode(const struct node_op *ops, size_t n_ops,
 		      unsigned char **out, size_t *len, struct err *e)
 {
@@ -541,15 +552,24 @@ static int cmd_encode(const struct node_op *ops, size_t n_ops,
 		if (k >= NODE_OP_FREEZE && k <= NODE_OP_RETIRE && n_ops != 1)
 			return err_set(e, RC_BAD_INPUT, "a merge step is alone "
 				       "in its command");
-		if ((k == NODE_OP_RECORD && i != 0) ||
+		if ((k == NODE_OP_RECORD && i != 0 &&
+		     !(ops[0].kind == NODE_OP_RECORD &&
+		       cmd_is_gc(ops[0].val, ops[0].vlen) &&
+		       cmd_is_gc(ops[i].val, ops[i].vlen))) ||
 		    (i > 0 && ops[0].kind == NODE_OP_RECORD &&
+		     !cmd_is_gc(ops[0].val, ops[0].vlen) &&
 		     (k != NODE_OP_RESOLVE ||
 		      !cmd_resolve_follows(ops[0].val, ops[0].vlen,
-					   ops[i].val, ops[i].vlen))))
+					   ops[i].val, ops[i].vlen))) ||
+		    (i > 0 && ops[0].kind == NODE_OP_RECORD &&
+		     cmd_is_gc(ops[0].val, ops[0].vlen) &&
+		     (k != NODE_OP_RECORD ||
+		      !cmd_is_gc(ops[i].val, ops[i].vlen))))
 			return err_set(e, RC_BAD_INPUT, "a record operation "
-				       "comes alone, or as a commit followed "
+				       "comes alone, as a commit followed "
 				       "by resolutions of its own intents at "
-				       "its timestamp");
+				       "its timestamp, or among collections "
+				       "only");
 		if (k == NODE_OP_SPLIT && (n_ops != 1 || ops[i].vlen != 16))
 			return err_set(e, RC_BAD_INPUT, "a split is alone in "
 				       "its command");
@@ -904,11 +924,16 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 						      vlen != 8)) ||
 			    (kind >= NODE_OP_FREEZE &&
 			     kind <= NODE_OP_RETIRE && n_ops != 1) ||
-			    (kind == NODE_OP_RECORD && i != 0) ||
+			    (kind == NODE_OP_RECORD && i != 0 &&
+			     !(cmd_is_gc(rec, rec_len) &&
+			       cmd_is_gc(val, vlen))) ||
 			    (i > 0 && rec != NULL &&
+			     !cmd_is_gc(rec, rec_len) &&
 			     (kind != NODE_OP_RESOLVE ||
 			      !cmd_resolve_follows(rec, rec_len, val,
 						   vlen))) ||
+			    (i > 0 && cmd_is_gc(rec, rec_len) &&
+			     kind != NODE_OP_RECORD) ||
 			    (kind == NODE_OP_FREEZE && vlen != 9) ||
 			    (kind == NODE_OP_RETIRE && vlen != 8) ||
 			    (kind == NODE_OP_MERGE && klen < 8))
@@ -962,6 +987,12 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 				if (rc == RC_OK && kind == NODE_OP_RESOLVE &&
 				    rec != NULL)	/* keep the record's */
 					res->tx.count += tr.count;
+				else if (rc == RC_OK && n_ops > 1 &&
+					 cmd_is_gc(val, vlen))
+					/* collections: count the records
+					 * still pending (not collected) */
+					res->tx.count += pass == 1 &&
+						tr.status == LOCKTAB_PENDING;
 				else if (rc == RC_OK &&
 					 (kind == NODE_OP_RESOLVE ||
 					  kind == NODE_OP_RECORD ||
@@ -974,7 +1005,8 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 					return RC_OK;
 				if (kind == NODE_OP_RECORD && pass == 1)
 					rg->record_changed = 1;
-				if (kind == NODE_OP_RECORD && n_ops > 1) {
+				if (kind == NODE_OP_RECORD && n_ops > 1 &&
+				    i == 0) {
 					/* resolutions follow: only if it
 					 * committed at their timestamp */
 					rec = val;

@@ -763,56 +763,108 @@ static int keys_parse(const json_t *o, const char *name, struct spans *sp,
 	return rc;
 }
 
+/* One transaction's part of a /txn/resolve. */
+struct resolve_part {
+	unsigned char id[TXNOPS_ID_LEN];
+	int st;
+	uint64_t ts;
+	struct spans sp;
+};
+
+/* Parse {"txn","status","ts","keys"} of o (where, for messages). */
+static int resolve_part_parse(const json_t *o, struct resolve_part *p,
+			      struct err *e)
+{
+	const char *status;
+
+	if (!json_is_object(o))
+		return err_set(e, RC_BAD_INPUT, "must be an object");
+	if (get_id(o, "txn", p->id, 1, NULL, e) != RC_OK ||
+	    jx_get_str(o, "status", &status, e) != RC_OK)
+		return RC_BAD_INPUT;
+	if (strcmp(status, "committed") == 0)
+		p->st = LOCKTAB_COMMITTED;
+	else if (strcmp(status, "aborted") == 0)
+		p->st = LOCKTAB_ABORTED;
+	else
+		return err_set(e, RC_BAD_INPUT, "status must be committed or "
+			       "aborted");
+	p->ts = 0;
+	if (p->st == LOCKTAB_COMMITTED &&
+	    get_ts(o, "ts", &p->ts, 1, e) != RC_OK)
+		return RC_BAD_INPUT;
+	return keys_parse(o, "keys", &p->sp, e);
+}
+
+/*
+ * {"txn","status","ts","keys"}, or {"batch": [such objects]}: the
+ * resolver of a busy coordinator sends the resolutions of several
+ * transactions in one range as one request, and so one Raft command.
+ */
 static void handle_resolve(const struct http_req *req,
 			   struct http_resp *resp, void *arg)
 {
 	struct txnapi *t = arg;
 	struct node *n = raftd_api_node(t->api);
-	unsigned char id[TXNOPS_ID_LEN], (*pay)[TXNOPS_RESOLVE_LEN] = NULL;
+	unsigned char (*pay)[TXNOPS_RESOLVE_LEN] = NULL;
+	const json_t *batch = json_object_get(req->json, "batch");
+	struct resolve_part *parts = NULL;
 	struct node_op *ops = NULL;
 	struct node_txn_result r;
-	struct spans sp = { 0 };
-	const char *status;
-	uint64_t ts = 0, rid;
+	size_t np = 1, nops = 0, k = 0;
+	uint64_t rid;
 	struct err e;
-	int st;
 
 	memset(&r, 0, sizeof(r));
-	if (get_id(req->json, "txn", id, 1, NULL, &e) != RC_OK ||
-	    jx_get_str(req->json, "status", &status, &e) != RC_OK)
-		goto bad;
-	if (strcmp(status, "committed") == 0)
-		st = LOCKTAB_COMMITTED;
-	else if (strcmp(status, "aborted") == 0)
-		st = LOCKTAB_ABORTED;
-	else {
-		err_set(&e, RC_BAD_INPUT, "status must be committed or "
-			"aborted");
+	if (batch != NULL) {
+		np = json_array_size(batch);
+		if (!json_is_array(batch) || np == 0 ||
+		    np > RAFTD_API_MAX_OPS) {
+			err_set(&e, RC_BAD_INPUT, "'batch' must be an array "
+				"of 1 to %d resolutions", RAFTD_API_MAX_OPS);
+			goto bad;
+		}
+	}
+	if ((parts = calloc(np, sizeof(*parts))) == NULL) {
+		err_set(&e, RC_NOMEM, "out of memory");
 		goto bad;
 	}
-	if (st == LOCKTAB_COMMITTED &&
-	    get_ts(req->json, "ts", &ts, 1, &e) != RC_OK)
+	for (size_t i = 0; i < np; i++) {
+		if (resolve_part_parse(batch != NULL ?
+				       json_array_get(batch, i) : req->json,
+				       &parts[i], &e) != RC_OK) {
+			if (batch != NULL)
+				err_prefix(&e, "batch[%zu]", i);
+			goto bad;
+		}
+		nops += parts[i].sp.n;
+	}
+	if (nops > RAFTD_API_MAX_OPS) {
+		err_set(&e, RC_TOO_LARGE, "%zu keys to resolve: at most %d "
+			"in one request", nops, RAFTD_API_MAX_OPS);
 		goto bad;
-	if (keys_parse(req->json, "keys", &sp, &e) != RC_OK)
-		goto bad;
-	ops = calloc(sp.n, sizeof(*ops));
-	pay = calloc(sp.n, sizeof(*pay));
+	}
+	ops = calloc(nops, sizeof(*ops));
+	pay = calloc(np, sizeof(*pay));
 	if (ops == NULL || pay == NULL) {
 		err_set(&e, RC_NOMEM, "out of memory");
 		goto bad;
 	}
-	for (size_t i = 0; i < sp.n; i++) {
-		txnops_resolve_encode(id, st, ts, pay[i]);
-		ops[i].kind = NODE_OP_RESOLVE;
-		ops[i].key = sp.s[i].start;
-		ops[i].klen = sp.s[i].slen;
-		ops[i].val = pay[i];
-		ops[i].vlen = TXNOPS_RESOLVE_LEN;
+	for (size_t i = 0; i < np; i++) {
+		txnops_resolve_encode(parts[i].id, parts[i].st, parts[i].ts,
+				      pay[i]);
+		for (size_t j = 0; j < parts[i].sp.n; j++, k++) {
+			ops[k].kind = NODE_OP_RESOLVE;
+			ops[k].key = parts[i].sp.s[j].start;
+			ops[k].klen = parts[i].sp.s[j].slen;
+			ops[k].val = pay[i];
+			ops[k].vlen = TXNOPS_RESOLVE_LEN;
+		}
 	}
 	if ((rid = raftd_api_route(t->api, req, resp, ops[0].key,
 				   ops[0].klen)) == 0)
 		goto out;
-	if (node_write_txn(n, rid, ops, sp.n, &r, &e) != RC_OK) {
+	if (node_write_txn(n, rid, ops, nops, &r, &e) != RC_OK) {
 		answer_err(t, req, resp, &e, rid, &r, NULL);
 		goto out;
 	}
@@ -824,7 +876,9 @@ bad:
 	http_resp_err(resp, &e);
 out:
 	txnops_conflicts_release(&r.conflicts);
-	spans_free(&sp);
+	for (size_t i = 0; parts != NULL && i < np; i++)
+		spans_free(&parts[i].sp);
+	free(parts);
 	free(ops);
 	free(pay);
 }
@@ -1065,6 +1119,84 @@ out:
 	free(anchor);
 }
 
+/*
+ * {"records": [{"txn","anchor"}...]}: collect finished records of one
+ * range in one command (a busy coordinator's resolver batches them).  A
+ * missing record is fine; "pending" counts the ones left (not finished).
+ */
+static void handle_gc(const struct http_req *req, struct http_resp *resp,
+		      void *arg)
+{
+	struct txnapi *t = arg;
+	const json_t *arr = json_object_get(req->json, "records");
+	unsigned char (*pay)[TXNOPS_RECORD_LEN] = NULL;
+	struct node_op *ops = NULL;
+	struct node_txn_result r;
+	void **anchors = NULL;
+	size_t n = json_array_size(arr), got = 0;
+	uint64_t rid;
+	struct err e;
+
+	memset(&r, 0, sizeof(r));
+	if (!json_is_array(arr) || n == 0 || n > RAFTD_API_MAX_OPS) {
+		err_set(&e, RC_BAD_INPUT, "'records' must be an array of 1 to "
+			"%d records", RAFTD_API_MAX_OPS);
+		goto bad;
+	}
+	ops = calloc(n, sizeof(*ops));
+	pay = calloc(n, sizeof(*pay));
+	anchors = calloc(n, sizeof(*anchors));
+	if (ops == NULL || pay == NULL || anchors == NULL) {
+		err_set(&e, RC_NOMEM, "out of memory");
+		goto bad;
+	}
+	for (got = 0; got < n; got++) {
+		const json_t *o = json_array_get(arr, got);
+		unsigned char id[TXNOPS_ID_LEN];
+		size_t alen = 0;
+
+		if (!json_is_object(o)) {
+			err_set(&e, RC_BAD_INPUT, "must be an object");
+		} else if (get_id(o, "txn", id, 1, NULL, &e) == RC_OK &&
+			   get_key(o, "anchor", &anchors[got], &alen, 1,
+				   &e) == RC_OK) {
+			txnops_record_encode(id, TXNOPS_REC_GC, 0, 0, 0,
+					     pay[got]);
+			ops[got].kind = NODE_OP_RECORD;
+			ops[got].key = anchors[got];
+			ops[got].klen = alen;
+			ops[got].val = pay[got];
+			ops[got].vlen = TXNOPS_RECORD_LEN;
+			continue;
+		}
+		err_prefix(&e, "records[%zu]", got);
+		goto bad;
+	}
+	if ((rid = raftd_api_route(t->api, req, resp, ops[0].key,
+				   ops[0].klen)) == 0)
+		goto out;
+	if (node_write_txn(raftd_api_node(t->api), rid, ops, n, &r, &e) !=
+	    RC_OK) {
+		answer_err(t, req, resp, &e, rid, &r, NULL);
+		goto out;
+	}
+	/* one record alone answers like /txn/record gc would (its status) */
+	http_resp_json(resp, 200, json_pack("{s:I, s:I}", "pending",
+					    (json_int_t)(n > 1 ? r.count :
+					    r.status == LOCKTAB_PENDING),
+					    "range_id", (json_int_t)rid));
+	goto out;
+bad:
+	http_resp_err(resp, &e);
+out:
+	txnops_conflicts_release(&r.conflicts);
+	for (size_t i = 0; anchors != NULL && i < n; i++)
+		free(anchors[i]);
+	free(anchors);
+	free(ops);
+	free(pay);
+}
+
 static void handle_push(const struct http_req *req, struct http_resp *resp,
 			void *arg)
 {
@@ -1222,6 +1354,7 @@ int txnapi_register(struct http_server *s, struct raftd_api *a,
 	R("/txn/refresh", TXNAPI_MAX_BODY, handle_refresh);
 	R("/txn/resolve", TXNAPI_MAX_BODY, handle_resolve);
 	R("/txn/record", 65536 * 2, handle_record);
+	R("/txn/gc", TXNAPI_MAX_BODY, handle_gc);
 	R("/txn/push", 1 << 20, handle_push);
 #undef R
 	return RC_OK;

@@ -8,8 +8,10 @@
  *   POST /txn/write               lay intents (and create the record)
  *   POST /txn/commit1pc           a single-range transaction, one command
  *   POST /txn/refresh             re-validate read spans at a later ts
- *   POST /txn/resolve             intents -> versions (or gone)
+ *   POST /txn/resolve             intents -> versions (or gone); one
+ *                                 transaction's, or a "batch" of them
  *   POST /txn/record              heartbeat/commit/abort/gc/query a record
+ *   POST /txn/gc                  collect many finished records at once
  *   POST /txn/push                decide a blocking transaction's fate,
  *                                 waiting behind it while it is alive
  *

@@ -54,6 +54,7 @@
 #include "router.h"
 #include "tso.h"
 #include "txn.h"
+#include "txnbg.h"
 #include "txnwire.h"
 #include "util.h"
 
@@ -131,6 +132,9 @@ static struct fake {
 	int abort_on_write;		/* record created ABORTED (a pusher) */
 	unsigned write_delay_ms;
 	int inject_waiter;		/* every query lists injected[] */
+	int gate_resolve;		/* /txn/resolve waits while set */
+	size_t batched;			/* resolutions that came in batches */
+	int commit_resolved;		/* intents resolved by record commits */
 	unsigned char injected[16];
 } F;
 
@@ -773,21 +777,15 @@ static void h_refresh(const struct http_req *req, struct http_resp *resp,
 	pthread_mutex_unlock(&F.mu);
 }
 
-static void h_resolve(const struct http_req *req, struct http_resp *resp,
-		      void *a)
+/* Resolve id's intents on the keys array ks (F.mu held); how many. */
+static int resolve_keys(const unsigned char id[16], int committed,
+			uint64_t ts, const json_t *ks)
 {
-	unsigned char id[16];
-	int committed = strcmp(json_string_value(json_object_get(req->json,
-					"status")), "committed") == 0;
-	uint64_t ts = ts_of(req->json, "ts");
 	json_t *k;
 	size_t i;
 	int n = 0;
 
-	txnwire_id_get(req->json, "txn", id, NULL);
-	pthread_mutex_lock(&F.mu);
-	note(C_RESOLVE, req->json);
-	json_array_foreach(json_object_get(req->json, "keys"), i, k) {
+	json_array_foreach(ks, i, k) {
 		struct fb key = { 0 };
 		struct fint *it;
 
@@ -806,9 +804,71 @@ static void h_resolve(const struct http_req *req, struct http_resp *resp,
 		}
 		free(key.p);
 	}
+	return n;
+}
+
+/* One {"txn","status","ts","keys"} (F.mu held). */
+static int resolve_one(const json_t *b)
+{
+	unsigned char id[16];
+	const char *st = json_string_value(json_object_get(b, "status"));
+
+	txnwire_id_get(b, "txn", id, NULL);
+	assert_non_null(st);
+	return resolve_keys(id, strcmp(st, "committed") == 0,
+			    ts_of(b, "ts"), json_object_get(b, "keys"));
+}
+
+static void h_resolve(const struct http_req *req, struct http_resp *resp,
+		      void *a)
+{
+	const json_t *batch = json_object_get(req->json, "batch");
+	json_t *b;
+	size_t i;
+	int n = 0;
+
+	(void)a;
+	pthread_mutex_lock(&F.mu);
+	note(C_RESOLVE, req->json);
+	while (F.gate_resolve)	/* a test holds the resolvers here */
+		pthread_cond_wait(&F.cond, &F.mu);
+	if (batch != NULL) {
+		F.batched += json_array_size(batch);
+		json_array_foreach(batch, i, b)
+			n += resolve_one(b);
+	} else {
+		n = resolve_one(req->json);
+	}
 	pthread_cond_broadcast(&F.cond);
 	pthread_mutex_unlock(&F.mu);
 	http_resp_json(resp, 200, json_pack("{s:i}", "resolved", n));
+}
+
+/* POST /txn/gc: collect the finished records listed. */
+static void h_gc(const struct http_req *req, struct http_resp *resp,
+		 void *a)
+{
+	json_t *o;
+	size_t i;
+	int pending = 0;
+
+	(void)a;
+	pthread_mutex_lock(&F.mu);
+	note(C_GC, req->json);
+	json_array_foreach(json_object_get(req->json, "records"), i, o) {
+		unsigned char id[16];
+		struct frec *r;
+
+		txnwire_id_get(o, "txn", id, NULL);
+		if ((r = rec_of(id)) == NULL)
+			continue;
+		if (r->status == F_PENDING)
+			pending++;
+		else
+			*r = F.recs[--F.nr];
+	}
+	pthread_mutex_unlock(&F.mu);
+	http_resp_json(resp, 200, json_pack("{s:i}", "pending", pending));
 }
 
 static const char *status_name(const struct frec *r)
@@ -867,6 +927,20 @@ static int record_op(const json_t *b, struct http_resp *resp)
 		}
 		r = rec_new(id, F_COMMITTED);
 		r->ts = ts_of(b, "ts");
+		if (json_object_get(b, "resolve") != NULL) {
+			int n = resolve_keys(id, 1, r->ts,
+					     json_object_get(b, "resolve"));
+
+			F.commit_resolved += n;
+			http_resp_json(resp, 200, json_pack("{s:s, s:i}",
+				"status", "committed", "resolved", n));
+			pthread_cond_broadcast(&F.cond);
+			if (F.hang_commit > 0) {
+				F.hang_commit--;
+				return 1;
+			}
+			return 0;
+		}
 		if (F.hang_commit > 0) {
 			F.hang_commit--;
 			http_resp_json(resp, 200, json_pack("{s:s}", "status",
@@ -1010,6 +1084,7 @@ static void fake_start(void)
 		{ "POST", "/txn/refresh", h_refresh },
 		{ "POST", "/txn/resolve", h_resolve },
 		{ "POST", "/txn/record", h_record },
+		{ "POST", "/txn/gc", h_gc },
 		{ "POST", "/txn/push", h_push },
 	};
 
@@ -1505,11 +1580,20 @@ static void test_2pc_commit(void **state)
 	assert_string_equal(json_string_value(json_object_get(b, "anchor")),
 			    "a");		/* the smallest key */
 	assert_true(ts_of(b, "ts") == cts);
+	/* the commit resolves the anchor's range's intent ("a") itself */
+	assert_int_equal(json_array_size(json_object_get(b, "resolve")), 1);
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(b, "resolve"), 0)), "a");
+	assert_int_equal(F.commit_resolved, 1);
 	json_decref(b);
 	txn_free(t);
 	wait_resolved();
 	assert_int_equal(n_intents(), 0);
-	assert_int_equal(calls(C_RESOLVE), 2);	/* one per range */
+	assert_int_equal(calls(C_RESOLVE), 1);	/* the other range only */
+	b = last_body(C_RESOLVE);
+	assert_string_equal(json_string_value(json_array_get(
+		json_object_get(b, "keys"), 0)), "z");
+	json_decref(b);
 	assert_int_equal(calls(C_GC), 1);
 	assert_int_equal(record_status(id), 0);	/* collected */
 	txn_engine_stats(E.eng, &st);
@@ -1523,6 +1607,57 @@ static void test_2pc_commit(void **state)
 	get(t2, "z", "26");
 	txn_free(t2);
 	assert_true(metric("txcoord_commits_total{kind=\"2pc\"}") == 1);
+}
+
+/*
+ * Commits faster than the resolvers: the jobs that queue meanwhile are
+ * resolved and collected in batches (one request per range), not one
+ * request each.
+ */
+static void test_resolution_batched(void **state)
+{
+	enum { N = 20 };
+	char k[16];
+	int n;
+
+	(void)state;
+	pthread_mutex_lock(&F.mu);
+	F.gate_resolve = 1;		/* every resolver gets stuck */
+	pthread_mutex_unlock(&F.mu);
+	for (int i = 0; i < N; i++) {
+		struct txn *t = begin();
+		uint64_t cts;
+		int one_pc;
+
+		snprintf(k, sizeof(k), "a%02d", i);
+		put(t, k, "1");
+		snprintf(k, sizeof(k), "z%02d", i);
+		put(t, k, "2");
+		assert_int_equal(txn_commit(t, &cts, &one_pc, NULL), RC_OK);
+		assert_int_equal(one_pc, 0);
+		txn_free(t);
+	}
+	/* the commits resolved their "a" keys; the "z" ones wait */
+	assert_int_equal(F.commit_resolved, N);
+	assert_int_equal(n_intents(), N);
+	pthread_mutex_lock(&F.mu);
+	F.gate_resolve = 0;
+	pthread_cond_broadcast(&F.cond);
+	pthread_mutex_unlock(&F.mu);
+	wait_resolved();
+	assert_int_equal(n_intents(), 0);
+	pthread_mutex_lock(&F.mu);
+	n = (int)F.nr;
+	pthread_mutex_unlock(&F.mu);
+	assert_int_equal(n, 0);			/* every record collected */
+	/* at most TXNBG_WORKERS went alone; the rest came in batches */
+	assert_true(F.batched >= N - TXNBG_WORKERS);
+	assert_true(calls(C_RESOLVE) <= TXNBG_WORKERS + 2);
+	assert_true(calls(C_GC) <= TXNBG_WORKERS + 2);
+	for (int i = 0; i < N; i++) {
+		snprintf(k, sizeof(k), "z%02d", i);
+		expect_committed(k, "2");
+	}
 }
 
 static void test_2pc_pushed_refresh(void **state)
@@ -2245,6 +2380,7 @@ int main(void)
 		T(test_1pc_refresh_fails),
 		T(test_1pc_in_range_read_changed),
 		T(test_2pc_commit),
+		T(test_resolution_batched),
 		T(test_2pc_pushed_refresh),
 		T(test_2pc_refresh_fails_aborts),
 		T(test_record_aborted_by_pusher),
