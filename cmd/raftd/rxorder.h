@@ -2,9 +2,10 @@
  * rxorder.h -- put the Raft batches a peer sends back in the order it sent
  * them.
  *
- * The transport sends to each peer over two connections (two "lanes"), so
- * that a message queued while one POST is out goes at once instead of
- * waiting a round trip.  Two connections can deliver out of order; Raft
+ * The transport sends to a peer across a long link over several
+ * connections ("lanes", transport.c), so that a message queued while one
+ * POST is out goes at once instead of waiting a round trip.  Two
+ * connections can deliver out of order; Raft
  * would cope (an early append is refused and the leader probes again) but
  * at the price of a round trip and a resend.  So each batch carries the
  * sender's epoch (one per transport instance) and a sequence number taken
