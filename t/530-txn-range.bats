@@ -239,6 +239,17 @@ range_commit() {
 	node_status_field "$1" "$2" "$3" commit
 }
 
+# two_ranges DIR: start a cluster (no automatic splits) and split range 2
+# at "m"; sets the caller's a (range 2's leader) and r (the right range).
+two_ranges() {
+	cluster_start "$1" --raftd auto_split=false
+	a=$(leader_addr "$1")
+	tx "$a" /admin/split '{"range_id":2,"key":"m"}'
+	want 200 || return 1
+	r=$(jq -r .right.range_id <<<"$body")
+	a=$(leader_addr "$1" 2)
+}
+
 # ---- 1 -------------------------------------------------------------------------
 
 @test "1PC: versions at the commit timestamp; a later read moves it (retry or can_push); changed reads fail" {
@@ -502,12 +513,7 @@ range_commit() {
 
 @test "a commit resolves its range's intents in its command (not when aborted or at another ts); batched resolve and gc; 421 outside" {
 	local d="$T/cres" a r w wa wz c c2
-	cluster_start "$d" --raftd auto_split=false
-	a=$(leader_addr "$d")
-	tx "$a" /admin/split '{"range_id":2,"key":"m"}'
-	want 200
-	r=$(jq -r .right.range_id <<<"$body")
-	a=$(leader_addr "$d" 2)
+	two_ranges "$d"
 	warm "$d" "$a" w1
 	# TA: intents on a1, a2 (left range, with its record at a1) and on z1
 	w=$(tso "$d")
@@ -1165,12 +1171,7 @@ older_than() {
 
 @test "a 1PC whose read spans leave its range is refused (421), nothing written" {
 	local d="$T/spans" a r t0 t1
-	cluster_start "$d" --raftd auto_split=false
-	a=$(leader_addr "$d")
-	tx "$a" /admin/split '{"range_id":2,"key":"m"}'
-	want 200
-	r=$(jq -r .right.range_id <<<"$body")
-	a=$(leader_addr "$d" 2)
+	two_ranges "$d"
 	t0=$(tso "$d")
 	# zz (right range) changes after t0
 	tx "$a" /txn/commit1pc "{\"txn\":\"$TB\",\"ts\":\"$(tso "$d")\",\"can_push\":true,\"ops\":$(ops put:zz:changed)}"

@@ -438,16 +438,53 @@ static void bslots_run(struct txnbg *bg, struct bslot *sl, size_t ns,
 	}
 }
 
+/* Fail every job of the round still ok: out of memory. */
+static void jobs_nomem(size_t n, int *rc, struct err *ejob)
+{
+	for (size_t j = 0; j < n; j++)
+		if (rc[j] == RC_OK)
+			rc[j] = err_set(&ejob[j], RC_NOMEM, "out of memory");
+}
+
+/*
+ * One request per slot: POST path {member: the slot's array}, routed by
+ * the slot's key; settle the jobs (bslots_run) and free the slots.
+ */
+static void bslots_send(struct txnbg *bg, struct bslot *sl, size_t ns,
+			const char *path, const char *member,
+			const char *what, size_t n, int *rc,
+			struct err *ejob)
+{
+	struct txnrpc_call *c = calloc(ns ? ns : 1, sizeof(*c));
+
+	if (c == NULL) {
+		jobs_nomem(n, rc, ejob);
+	} else {
+		for (size_t i = 0; i < ns; i++) {
+			c[i].path = path;
+			c[i].body = json_pack("{s:O}", member, sl[i].arr);
+			c[i].key = sl[i].rkey;
+			c[i].klen = sl[i].rklen;
+		}
+		bslots_run(bg, sl, ns, c, what, rc, ejob);
+	}
+	for (size_t i = 0; i < ns; i++)
+		json_decref(sl[i].arr);
+	free(sl);
+	free(c);
+}
+
 /* Resolve the remaining intents of the jobs js[0..n), together. */
 static void batch_resolve(struct txnbg *bg, struct txnbg_job **js, size_t n,
 			  int *rc, struct err *ejob)
 {
 	struct bslot *sl = calloc(n * 8 + 1, sizeof(*sl));
-	struct txnrpc_call *c = NULL;
 	size_t ns = 0, cap = n * 8 + 1;
 
-	if (sl == NULL)
-		goto nomem;
+	if (sl == NULL) {
+		jobs_nomem(n, rc, ejob);
+		return;
+	}
 	for (size_t j = 0; j < n; j++) {
 		struct txnbg_job *jb = js[j];
 		struct txnrpc_key *keys = NULL;
@@ -504,28 +541,11 @@ static void batch_resolve(struct txnbg *bg, struct txnbg_job **js, size_t n,
 		free(keys);
 		free(g);
 	}
-	if ((c = calloc(ns ? ns : 1, sizeof(*c))) == NULL)
-		goto nomem;
-	for (size_t i = 0; i < ns; i++) {
-		c[i].path = "/txn/resolve";
-		c[i].body = json_pack("{s:O}", "batch", sl[i].arr);
-		c[i].key = sl[i].rkey;
-		c[i].klen = sl[i].rklen;
-	}
-	bslots_run(bg, sl, ns, c, "resolve intents", rc, ejob);
+	bslots_send(bg, sl, ns, "/txn/resolve", "batch", "resolve intents",
+		    n, rc, ejob);
 	for (size_t j = 0; j < n; j++)
 		if (rc[j] == RC_OK)
 			js[j]->intents_done = 1;
-	goto out;
-nomem:
-	for (size_t j = 0; j < n; j++)
-		if (rc[j] == RC_OK)
-			rc[j] = err_set(&ejob[j], RC_NOMEM, "out of memory");
-out:
-	for (size_t i = 0; i < ns; i++)
-		json_decref(sl[i].arr);
-	free(sl);
-	free(c);
 }
 
 /* Collect the records of the jobs still ok, together. */
@@ -533,11 +553,12 @@ static void batch_gc(struct txnbg *bg, struct txnbg_job **js, size_t n,
 		     int *rc, struct err *ejob, int stop)
 {
 	struct bslot *sl = calloc(n + 1, sizeof(*sl));
-	struct txnrpc_call *c = NULL;
 	size_t ns = 0;
 
-	if (sl == NULL)
-		goto nomem;
+	if (sl == NULL) {
+		jobs_nomem(n, rc, ejob);
+		return;
+	}
 	for (size_t j = 0; j < n; j++) {
 		struct txnbg_job *jb = js[j];
 		struct bslot *s;
@@ -564,25 +585,8 @@ static void batch_gc(struct txnbg *bg, struct txnbg_job **js, size_t n,
 		s->keys++;
 		bslot_add_job(s, j);
 	}
-	if ((c = calloc(ns ? ns : 1, sizeof(*c))) == NULL)
-		goto nomem;
-	for (size_t i = 0; i < ns; i++) {
-		c[i].path = "/txn/gc";
-		c[i].body = json_pack("{s:O}", "records", sl[i].arr);
-		c[i].key = sl[i].rkey;
-		c[i].klen = sl[i].rklen;
-	}
-	bslots_run(bg, sl, ns, c, "collect records", rc, ejob);
-	goto out;
-nomem:
-	for (size_t j = 0; j < n; j++)
-		if (rc[j] == RC_OK)
-			rc[j] = err_set(&ejob[j], RC_NOMEM, "out of memory");
-out:
-	for (size_t i = 0; i < ns; i++)
-		json_decref(sl[i].arr);
-	free(sl);
-	free(c);
+	bslots_send(bg, sl, ns, "/txn/gc", "records", "collect records", n,
+		    rc, ejob);
 }
 
 /* A job the batch path takes: committed, nothing to settle first. */
