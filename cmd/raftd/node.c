@@ -534,6 +534,25 @@ static int cmd_is_gc(const unsigned char *rec, size_t rlen)
 	       rec[16] == TXNOPS_REC_GC;
 }
 
+/*
+ * The shape rule of record ops, for op i (kind k, payload v) of a command
+ * whose op 0 has kind k0 and payload v0: a record op comes alone, first
+ * among collections only, or first before resolutions that may follow it
+ * (cmd_resolve_follows).  1 if op i is allowed.
+ */
+static int cmd_record_shape_ok(size_t i, int k0, const unsigned char *v0,
+			       size_t l0, int k, const unsigned char *v,
+			       size_t l)
+{
+	if (i == 0)
+		return 1;
+	if (k0 != NODE_OP_RECORD)
+		return k != NODE_OP_RECORD;
+	if (cmd_is_gc(v0, l0))
+		return k == NODE_OP_RECORD && cmd_is_gc(v, l);
+	return k == NODE_OP_RESOLVE && cmd_resolve_follows(v0, l0, v, l);
+}
+
 static int cmd_encode(const struct node_op *ops, size_t n_ops,
 		      unsigned char **out, size_t *len, struct err *e)
 {
@@ -552,19 +571,9 @@ static int cmd_encode(const struct node_op *ops, size_t n_ops,
 		if (k >= NODE_OP_FREEZE && k <= NODE_OP_RETIRE && n_ops != 1)
 			return err_set(e, RC_BAD_INPUT, "a merge step is alone "
 				       "in its command");
-		if ((k == NODE_OP_RECORD && i != 0 &&
-		     !(ops[0].kind == NODE_OP_RECORD &&
-		       cmd_is_gc(ops[0].val, ops[0].vlen) &&
-		       cmd_is_gc(ops[i].val, ops[i].vlen))) ||
-		    (i > 0 && ops[0].kind == NODE_OP_RECORD &&
-		     !cmd_is_gc(ops[0].val, ops[0].vlen) &&
-		     (k != NODE_OP_RESOLVE ||
-		      !cmd_resolve_follows(ops[0].val, ops[0].vlen,
-					   ops[i].val, ops[i].vlen))) ||
-		    (i > 0 && ops[0].kind == NODE_OP_RECORD &&
-		     cmd_is_gc(ops[0].val, ops[0].vlen) &&
-		     (k != NODE_OP_RECORD ||
-		      !cmd_is_gc(ops[i].val, ops[i].vlen))))
+		if (!cmd_record_shape_ok(i, ops[0].kind, ops[0].val,
+					 ops[0].vlen, k, ops[i].val,
+					 ops[i].vlen))
 			return err_set(e, RC_BAD_INPUT, "a record operation "
 				       "comes alone, as a commit followed "
 				       "by resolutions of its own intents at "
@@ -924,16 +933,9 @@ static int cmd_apply(struct node *n, struct range *rg, struct bdb_txn *txn,
 						      vlen != 8)) ||
 			    (kind >= NODE_OP_FREEZE &&
 			     kind <= NODE_OP_RETIRE && n_ops != 1) ||
-			    (kind == NODE_OP_RECORD && i != 0 &&
-			     !(cmd_is_gc(rec, rec_len) &&
-			       cmd_is_gc(val, vlen))) ||
-			    (i > 0 && rec != NULL &&
-			     !cmd_is_gc(rec, rec_len) &&
-			     (kind != NODE_OP_RESOLVE ||
-			      !cmd_resolve_follows(rec, rec_len, val,
-						   vlen))) ||
-			    (i > 0 && cmd_is_gc(rec, rec_len) &&
-			     kind != NODE_OP_RECORD) ||
+			    !cmd_record_shape_ok(i, rec != NULL ?
+					NODE_OP_RECORD : 0, rec, rec_len,
+					kind, val, vlen) ||
 			    (kind == NODE_OP_FREEZE && vlen != 9) ||
 			    (kind == NODE_OP_RETIRE && vlen != 8) ||
 			    (kind == NODE_OP_MERGE && klen < 8))
