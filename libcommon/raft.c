@@ -32,6 +32,7 @@ struct progress {
 	unsigned snap_ticks;
 	int recent_active;
 	uint64_t ack_round;	/* highest heartbeat round acknowledged */
+	uint64_t sent_commit;	/* highest commit index sent to it */
 	/* in-flight APPENDs (replicate state): ring of last index + bytes */
 	uint64_t infl_index[RAFT_MAX_INFLIGHT];
 	size_t infl_bytes[RAFT_MAX_INFLIGHT];
@@ -750,6 +751,8 @@ static int send_append(struct raft *r, struct progress *pr, int send_empty)
 	} else {
 		pr->probe_sent = 1;
 	}
+	if (m.commit > pr->sent_commit)
+		pr->sent_commit = m.commit;
 	msg_send(r, &m);
 	return 1;
 }
@@ -776,8 +779,27 @@ static void bcast_heartbeat(struct raft *r)
 		m.to = pr->id;
 		m.commit = pr->match < r->commit ? pr->match : r->commit;
 		m.context = r->hb_round;
+		if (m.commit > pr->sent_commit)
+			pr->sent_commit = m.commit;
 		msg_send(r, &m);
 	}
+}
+
+/* lazy_commit: does pr still have to be told the commit index? */
+static int commit_unsent(const struct raft *r, const struct progress *pr)
+{
+	return pr->id != r->cfg.id && pr->sent_commit < r->commit &&
+	       !pr_paused(r, pr);
+}
+
+static int flush_commit(struct raft *r)
+{
+	int sent = 0;
+
+	for (size_t i = 0; i < r->n_prs; i++)
+		if (commit_unsent(r, &r->prs[i]))
+			sent |= send_append(r, &r->prs[i], 1);
+	return sent;
 }
 
 static int cmp_desc(const void *a, const void *b)
@@ -871,7 +893,8 @@ static void maybe_commit(struct raft *r)
 	if (t != r->term && !r->cfg.test_commit_old_term)
 		return;
 	r->commit = n;
-	bcast_append(r, 1);
+	if (!r->cfg.lazy_commit)
+		bcast_append(r, 1);
 	leader_after_commit(r);
 }
 
@@ -1530,6 +1553,9 @@ static void tick_leader(struct raft *r)
 	if (r->heartbeat_elapsed >= r->cfg.heartbeat_ticks) {
 		r->heartbeat_elapsed = 0;
 		bcast_heartbeat(r);
+		/* followers behind the commit the heartbeat could not tell */
+		if (r->cfg.lazy_commit)
+			flush_commit(r);
 	}
 }
 
@@ -1716,6 +1742,23 @@ int raft_read_index(struct raft *r, uint64_t ctx, struct err *e)
 		release_reads(r);	/* a single voter needs nobody */
 	}
 	return RC_OK;
+}
+
+int raft_flush_commit(struct raft *r)
+{
+	if (r->in_ready || r->role != RAFT_LEADER)
+		return 0;
+	return flush_commit(r);
+}
+
+int raft_commit_unsent(const struct raft *r)
+{
+	if (r->role != RAFT_LEADER)
+		return 0;
+	for (size_t i = 0; i < r->n_prs; i++)
+		if (commit_unsent(r, &r->prs[i]))
+			return 1;
+	return 0;
 }
 
 int raft_compact(struct raft *r, uint64_t index, const void *data,

@@ -176,6 +176,16 @@ struct raft_config {
 	 * another) has no lease to protect and wants its leader at once.
 	 */
 	int no_quiet_start;
+	/*
+	 * 1: a leader whose commit index moves does not at once send each
+	 * follower an empty append to say so.  The new commit rides on the
+	 * next append or heartbeat to that follower, or goes out when the
+	 * caller calls raft_flush_commit() (raftd: a few ms later, so that
+	 * under load it rides along with the next command's append; every
+	 * heartbeat tick also flushes).  0 (default): etcd/raft's eager
+	 * broadcast.  Followers apply later; nothing else changes.
+	 */
+	int lazy_commit;
 	/* optional debug log */
 	void (*log)(void *arg, const char *msg);
 	void *log_arg;
@@ -265,6 +275,15 @@ int raft_transfer_leader(struct raft *r, uint64_t to, struct err *e);
 int raft_read_index(struct raft *r, uint64_t ctx, struct err *e);
 int raft_compact(struct raft *r, uint64_t index, const void *data,
 		 size_t len, struct err *e);
+/*
+ * Leader: tell every follower that has not yet been sent the current
+ * commit index (and is not paused) what it is, with an empty append if
+ * nothing else is due to it.  Returns 1 if a message went out.  A no-op
+ * for non-leaders and between raft_ready() and raft_advance().
+ */
+int raft_flush_commit(struct raft *r);
+/* Leader: 1 if a follower raft_flush_commit() would tell exists. */
+int raft_commit_unsent(const struct raft *r);
 
 /* ---- output ----------------------------------------------------------- */
 

@@ -336,6 +336,10 @@ struct profile {
 	unsigned drop, dup, delay_max, deliver, ready, fault, crash_mid;
 	unsigned propose, read, hostile;
 	int pre_vote, check_quorum, lease;
+	/* lazy_commit, and the chance (per mille, per node and step) that
+	   the node flushes its unsent commit as raftd's loop does */
+	int lazy;
+	unsigned flush;
 	size_t max_msg_bytes, inflight;
 };
 
@@ -427,6 +431,7 @@ static void node_create(struct snode *n, int bootstrap)
 	c.pre_vote = P.pre_vote;
 	c.check_quorum = P.check_quorum;
 	c.lease_read = P.lease;
+	c.lazy_commit = P.lazy;
 	c.max_msg_bytes = P.max_msg_bytes;
 	c.max_inflight_msgs = P.inflight;
 	c.max_inflight_bytes = P.max_msg_bytes * 4;
@@ -1267,6 +1272,8 @@ static void world_step(void)
 			process_ready(&nodes[i]);
 		if (nodes[i].up && chance(200))
 			compact(&nodes[i]);
+		if (nodes[i].up && P.lazy && chance(P.flush))
+			raft_flush_commit(nodes[i].r);
 	}
 	tick_all();
 }
@@ -1324,6 +1331,8 @@ static void pick_profile(void)
 	P.lease = P.check_quorum && chance(500);
 	P.max_msg_bytes = 16 + (size_t)rnd_n(400);
 	P.inflight = 1 + (size_t)rnd_n(8);
+	P.lazy = chance(500);
+	P.flush = (unsigned)rnd_n(500);
 	if (O.break_old_term) {
 		/* make the Figure 8 window likely: small batches, churn */
 		P.max_msg_bytes = 1;
@@ -1437,10 +1446,10 @@ static int run_seed(uint64_t seed)
 		node_create(&nodes[i], 1);
 	}
 	trace("seed %llu: %d nodes prevote=%d checkquorum=%d lease=%d "
-	      "drop=%u dup=%u delay<=%u batch=%zu inflight=%zu",
+	      "lazy=%d/%u drop=%u dup=%u delay<=%u batch=%zu inflight=%zu",
 	      (unsigned long long)seed, O.nodes, P.pre_vote, P.check_quorum,
-	      P.lease, P.drop, P.dup, P.delay_max, P.max_msg_bytes,
-	      P.inflight);
+	      P.lease, P.lazy, P.flush, P.drop, P.dup, P.delay_max,
+	      P.max_msg_bytes, P.inflight);
 	for (cur_step = 1; cur_step <= O.steps && !failed; cur_step++)
 		world_step();
 	if (!failed)

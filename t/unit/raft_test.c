@@ -515,6 +515,65 @@ static void test_replication(void **state)
 	cl_free(c);
 }
 
+/*
+ * lazy_commit: a commit that moves sends no empty append of its own; the
+ * followers learn it from the next append, from raft_flush_commit() or
+ * from the heartbeat, and apply the same entries in the end.
+ */
+static void test_lazy_commit(void **state)
+{
+	struct raft_config cfg;
+	struct cl *c;
+	int l, f;
+	size_t before;
+	uint64_t applied_l;
+
+	(void)state;
+	cl_cfg(&cfg, 1);
+	cfg.lazy_commit = 1;
+	c = cl_new(3, &cfg);
+	l = cl_wait_leader(c);
+	f = l % 3 + 1;
+	cl_tick(c, 2);
+	assert_false(raft_commit_unsent(c->r[l]));
+	before = c->sent[l][RAFT_MSG_APPEND];
+	propose_str(c, l, "x=1");
+	cl_settle(c);
+	/* one append with the entry to each follower, nothing after */
+	assert_int_equal(c->sent[l][RAFT_MSG_APPEND], before + 2);
+	applied_l = c->applied[l];
+	assert_string_equal((char *)c->last_data[l], "x=1");
+	assert_true(c->applied[f] < applied_l);
+	assert_true(raft_commit_unsent(c->r[l]));
+	assert_false(raft_commit_unsent(c->r[f]));	/* not a leader */
+	/* the next write carries the commit of the one before */
+	propose_str(c, l, "y=2");
+	cl_settle(c);
+	assert_int_equal(c->sent[l][RAFT_MSG_APPEND], before + 4);
+	assert_string_equal((char *)c->last_data[f], "x=1");
+	assert_true(raft_commit_unsent(c->r[l]));
+	/* a flush tells both followers, once */
+	assert_int_equal(raft_flush_commit(c->r[l]), 1);
+	cl_settle(c);
+	assert_int_equal(c->sent[l][RAFT_MSG_APPEND], before + 6);
+	for (int i = 1; i <= 3; i++) {
+		assert_int_equal(c->applied[i], c->applied[l]);
+		assert_string_equal((char *)c->last_data[i], "y=2");
+	}
+	assert_false(raft_commit_unsent(c->r[l]));
+	assert_int_equal(raft_flush_commit(c->r[l]), 0);
+	/* without a flush, the heartbeat tells them */
+	propose_str(c, l, "z=3");
+	cl_settle(c);
+	assert_true(c->applied[f] < c->applied[l]);
+	cl_tick(c, 1);
+	for (int i = 1; i <= 3; i++)
+		assert_string_equal((char *)c->last_data[i], "z=3");
+	/* a follower cannot flush */
+	assert_int_equal(raft_flush_commit(c->r[f]), 0);
+	cl_free(c);
+}
+
 /* A follower with a long divergent tail of another term is repaired with
  * one rejection, not one per entry (conflict term hints, 5.3).  Logs:
  *   node 1: 2..30 term 2                  (will lead term 4)
@@ -1157,6 +1216,7 @@ int main(void)
 		cmocka_unit_test(test_vote_table),
 		cmocka_unit_test(test_figure8_table),
 		cmocka_unit_test(test_replication),
+		cmocka_unit_test(test_lazy_commit),
 		cmocka_unit_test(test_fast_backoff),
 		cmocka_unit_test(test_flow_control),
 		cmocka_unit_test(test_prevote_no_disruption),
