@@ -770,58 +770,129 @@ static int rx_deliver(void *arg, uint64_t from, struct raft_msg *msgs,
 	return rc;
 }
 
+/*
+ * A batch from peer `from` (decoded and checked by the caller; it takes
+ * the messages) with its JSON, to rxorder: the clock check, then in the
+ * order sent (rxorder.h).
+ */
+static int raft_submit(struct raftd_api *a, const json_t *body,
+		       uint64_t from, struct raft_msg *msgs, size_t n,
+		       struct err *e)
+{
+	const json_t *je = json_object_get(body, "epoch");
+	const json_t *js = json_object_get(body, "seq");
+	json_int_t ep = json_is_integer(je) ? json_integer_value(je) : 0;
+	json_int_t sq = json_is_integer(js) ? json_integer_value(js) : 0;
+	int rc;
+
+	if (node_member_addr(a->node, from) == NULL)
+		rc = err_set(e, RC_BAD_INPUT, "node %" PRIu64 " is not a "
+			     "member of this cluster", from);
+	else
+		rc = clock_check(a, body, from, e);
+	if (rc != RC_OK) {
+		raftwire_batch_release(msgs, n);
+		return rc;
+	}
+	return rxorder_submit(a->rx, from, ep > 0 ? (uint64_t)ep : 0,
+			      sq > 0 ? (uint64_t)sq : 0,
+			      json_is_true(json_object_get(body, "resync")),
+			      msgs, n, util_mono_ms(), e);
+}
+
+/* Count a batch received (either way) and log a refused one. */
+static void raft_count(struct raftd_api *a, int rc, uint64_t from,
+		       const struct err *e)
+{
+	if (rc == RC_CLOCK_SKEW) {
+		metrics_counter_inc(a->raft_skew);
+	} else if (rc != RC_OK) {
+		metrics_counter_inc(a->raft_bad);
+		log_warn("msg=\"refused a raft batch\" from=%" PRIu64
+			 " error=\"%s\"", from, e->msg);
+	} else {
+		metrics_counter_inc(a->raft_batches);
+	}
+}
+
+/* The transport's hook: a batch in a peer's answer to our POST /raft. */
+static void raft_answer(void *arg, uint64_t peer, const json_t *body)
+{
+	struct raftd_api *a = arg;
+	struct raft_msg *msgs = NULL;
+	uint64_t from = 0;
+	size_t n = 0;
+	struct err e;
+	int rc;
+
+	rc = transport_decode_request(body, &from, &msgs, &n, &e);
+	if (rc == RC_OK && from != peer) {
+		raftwire_batch_release(msgs, n);
+		rc = err_set(&e, RC_BAD_INPUT, "node %" PRIu64 " answered "
+			     "with a batch from %" PRIu64, peer, from);
+	}
+	if (rc == RC_OK)
+		rc = raft_submit(a, body, from, msgs, n, &e);
+	raft_count(a, rc, peer, &e);
+}
+
+/*
+ * POST /raft.  With "reply": true the answer may carry this node's own
+ * messages to the sender: the handler waits (at most RAFT_REPLY_WAIT_MS)
+ * for the loop to handle the batch, then takes what the transport queued
+ * for that peer meanwhile (a follower's acknowledgements, above all) and
+ * answers 200 with it as a batch; 204 when there is none.
+ */
 static void handle_raft(const struct http_req *req, struct http_resp *resp,
 			void *arg)
 {
 	struct raftd_api *a = arg;
 	const char *hdr = http_req_header(req, TRANSPORT_NODE_HEADER);
+	struct transport *tp = node_transport(a->node);
 	struct raft_msg *msgs = NULL;
 	uint64_t from = 0, hfrom;
 	size_t n = 0;
 	struct err e;
-	int rc;
+	int rc, expect = 0;
 
 	rc = transport_decode_request(req->json, &from, &msgs, &n, &e);
 	if (rc == RC_OK && hdr != NULL &&
 	    (util_parse_u64(hdr, 1, UINT64_MAX, &hfrom, TRANSPORT_NODE_HEADER,
-			    &e) != RC_OK || hfrom != from))
+			    &e) != RC_OK || hfrom != from)) {
 		rc = err_set(&e, RC_BAD_INPUT, "header %s: '%s' does not match "
 			     "the batch's from %" PRIu64,
 			     TRANSPORT_NODE_HEADER, hdr, from);
-	if (rc == RC_OK && node_member_addr(a->node, from) == NULL)
-		rc = err_set(&e, RC_BAD_INPUT, "node %" PRIu64 " is not a "
-			     "member of this cluster", from);
-	if (rc == RC_OK)
-		rc = clock_check(a, req->json, from, &e);
-	if (rc == RC_OK) {
-		/* in the order sent (rxorder.h); it takes the messages */
-		const json_t *je = json_object_get(req->json, "epoch");
-		const json_t *js = json_object_get(req->json, "seq");
-		json_int_t ep = json_is_integer(je) ? json_integer_value(je) : 0;
-		json_int_t sq = json_is_integer(js) ? json_integer_value(js) : 0;
-
-		rc = rxorder_submit(a->rx, from, ep > 0 ? (uint64_t)ep : 0,
-				    sq > 0 ? (uint64_t)sq : 0,
-				    json_is_true(json_object_get(req->json,
-								 "resync")),
-				    msgs, n, util_mono_ms(), &e);
-		msgs = NULL;
-		n = 0;
+		raftwire_batch_release(msgs, n);
 	}
-	raftwire_batch_release(msgs, n);
-	if (rc == RC_CLOCK_SKEW) {
-		metrics_counter_inc(a->raft_skew);
-		http_resp_err(resp, &e);
-		return;
+	if (rc == RC_OK) {
+		/* before the node sees it: what it queues for the sender
+		   waits for our answer, no lane takes it */
+		if (json_is_true(json_object_get(req->json, "reply")))
+			expect = transport_reply_expect(tp, from);
+		rc = raft_submit(a, req->json, from, msgs, n, &e);
+	}
+	raft_count(a, rc, from, &e);
+	if (expect) {
+		char *body = NULL;
+		size_t len = 0;
+		struct err e2;
+
+		if (rc == RC_OK)
+			node_rx_wait(a->node, node_rx_seq(a->node),
+				     RAFT_REPLY_WAIT_MS);
+		if (transport_reply_take(tp, from, &body, &len, &e2) ==
+		    RC_OK && body != NULL && rc == RC_OK) {
+			resp->status = 200;
+			resp->body = body;
+			resp->body_len = len;
+			return;
+		}
+		free(body);
 	}
 	if (rc != RC_OK) {
-		metrics_counter_inc(a->raft_bad);
-		log_warn("msg=\"refused a raft batch\" from=%" PRIu64
-			 " error=\"%s\"", from, e.msg);
 		http_resp_err(resp, &e);
 		return;
 	}
-	metrics_counter_inc(a->raft_batches);
 	resp->status = 204;
 }
 
@@ -1480,6 +1551,7 @@ int raftd_api_start(struct raftd_api **out, struct node *n,
 		free(a);
 		return rc;
 	}
+	transport_set_deliver(node_transport(n), raft_answer, a);
 	a->version = opts->version ? opts->version : "unknown";
 	a->started_ms = util_mono_ms();
 	snprintf(a->address, sizeof(a->address), "%s",
@@ -1562,6 +1634,8 @@ void raftd_api_stop(struct raftd_api *a)
 {
 	if (a == NULL)
 		return;
+	/* (returns once no answer is being handed to us) */
+	transport_set_deliver(node_transport(a->node), NULL, NULL);
 	http_server_free(a->http);
 	txnapi_free(a->txn);
 	rxorder_free(a->rx);

@@ -36,6 +36,8 @@
 #define RAFTD_API_MAX_IMAGE	((size_t)16 << 20)	/* GET /admin/image */
 #define RAFTD_API_LEADER_WAIT_MS 1500	/* for a leader to be elected */
 #define RAFTD_API_MAX_PEERS	64	/* clock offsets remembered */
+/* POST /raft with "reply": how long the answer waits for the node */
+#define RAFT_REPLY_WAIT_MS	50
 #define RAFTD_MAX_CLOCK_OFFSET_MS 500	/* [cluster] max_clock_offset */
 
 struct raftd_api;

@@ -44,6 +44,8 @@
 #include "locktab.h"
 #include "txnops.h"
 
+struct transport;
+
 #define NODE_META_RANGE	1	/* range 1: descriptors, keys [0x01, 0x02) */
 #define NODE_DATA_RANGE	2	/* the first data range: keys [0x02, +inf) */
 /* Where a range made by a split starts its log (as CockroachDB does). */
@@ -90,6 +92,17 @@ int node_failed(const struct node *n);
 /* Messages from peers (a copy is queued); RC_BAD_INPUT if any is bad. */
 int node_receive(struct node *n, const struct raft_msg *msgs, size_t n_msgs,
 		 struct err *e);
+/*
+ * How many node_receive() calls queued messages so far; node_rx_wait()
+ * waits until the loop has handled the first seq of them (stepped Raft,
+ * persisted, queued the answers with the transport), or ms passed, or
+ * the node stops.  Returns 1 if they were handled.  POST /raft uses it to
+ * send this node's answers back in its reply.
+ */
+uint64_t node_rx_seq(struct node *n);
+int node_rx_wait(struct node *n, uint64_t seq, unsigned ms);
+/* The node's transport (to hand it the reply path); never NULL once open. */
+struct transport *node_transport(struct node *n);
 
 /* ---- the KV side ------------------------------------------------------ */
 

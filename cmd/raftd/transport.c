@@ -29,6 +29,14 @@
  * peer's mutex, so transport_stats() is a consistent snapshot and metrics
  * registered late are seeded with what was counted before.
  *
+ * Every POST asks for a reply ("reply": true): the peer's handler may
+ * answer 200 with its own messages to us, taken from its queue for us
+ * once its node handled our batch (transport_reply_take), numbered in the
+ * same sequence; the lane hands them to the deliver hook (raftd's api.c).
+ * While such a handler waits (transport_reply_expect), no lane takes the
+ * queue for that peer, so a follower's acknowledgements go back in the
+ * answer to the append instead of in a POST of their own.
+ *
  * The POST goes through libcommon's http_client: one client per peer,
  * used only by its sender thread, so the connection stays alive between
  * batches; the X-Rangedb-Node header is added to it once.  transport_free()
@@ -95,10 +103,14 @@ struct tpeer {
 	long backoff_ms;	/* after failed POSTs, 0 while it answers */
 	uint64_t retry_at_ms;	/* no lane sends before (monotonic) */
 	int inflight;		/* POSTs out now */
+	/* handlers of the peer's POSTs that will answer with our batch:
+	   no lane takes the queue meanwhile (transport_reply_expect) */
+	int reply_waiters;
 	uint64_t last_start_ms;	/* when the latest one went */
 	uint64_t rtt_us;	/* shortest POST in the window, 0 unknown */
 	uint64_t rtt_at_ms;	/* when that window started */
 	struct metrics_counter *m_sent, *m_dropped, *m_batches, *m_errors;
+	struct metrics_counter *m_replies;
 
 	struct tlane {
 		struct tpeer *p;
@@ -138,6 +150,12 @@ struct transport {
 	pthread_mutex_t mu;	/* the "unknown" bucket; adding peers */
 	uint64_t unknown_dropped;
 	struct metrics_counter *m_unknown;
+	/* where batches in peers' answers go; lanes call it under a read
+	   lock, so that once transport_set_deliver returns, no call of the
+	   old hook is still running */
+	pthread_rwlock_t deliver_lock;
+	transport_deliver_fn deliver;
+	void *deliver_arg;
 };
 
 /* ---- messages ---------------------------------------------------------- */
@@ -232,6 +250,25 @@ static void peer_count(struct tpeer *p, uint64_t sent, uint64_t dropped,
 	pthread_mutex_unlock(&p->mu);
 }
 
+/* The JSON object of a batch in a peer's answer, to the delivery hook. */
+static void peer_got_reply(struct tpeer *p, const char *reply, size_t len)
+{
+	struct transport *t = p->t;
+	json_t *j = NULL;
+	struct err e = { 0 };
+
+	if (jx_parse_object(reply, len, &j, &e) != RC_OK) {
+		log_warn("peer=%" PRIu64 " msg=\"cannot read the raft batch "
+			 "in an answer; dropped\" err=\"%s\"", p->id, e.msg);
+		return;
+	}
+	pthread_rwlock_rdlock(&t->deliver_lock);
+	if (t->deliver != NULL)
+		t->deliver(t->deliver_arg, p->id, j);
+	pthread_rwlock_unlock(&t->deliver_lock);
+	json_decref(j);
+}
+
 static void unknown_count(struct transport *t, uint64_t dropped)
 {
 	pthread_mutex_lock(&t->mu);
@@ -257,6 +294,9 @@ static int peer_post(struct tlane *l, const char *body, size_t len,
 	if (rc != RC_OK)
 		return rc;
 	if (status >= 200 && status <= 299) {
+		/* the peer's own messages to us, sent back in the answer */
+		if (status == 200 && reply_len > 0)
+			peer_got_reply(p, reply, reply_len);
 		free(reply);
 		return RC_OK;
 	}
@@ -295,12 +335,52 @@ static void peer_lost(struct tpeer *p)
 	pthread_mutex_unlock(&p->mu);
 }
 
+/*
+ * The body of one batch of p's messages: raftwire's encoding, the
+ * sender's clock (the receiver's clock-offset check), the number (seq > 0:
+ * epoch, seq, resync; rxorder.h) and, for a POST, "reply": the receiver
+ * may answer with its own messages to us (transport_reply_take).
+ */
+static int batch_body(struct tpeer *p, const struct raft_msg *msgs,
+		      size_t n, uint64_t seq, int resync, int want_reply,
+		      char **body, size_t *len, struct err *e)
+{
+	json_t *j = NULL;
+	int rc;
+
+	*body = NULL;
+	*len = 0;
+	rc = raftwire_encode_batch(p->t->self, msgs, n, &j, e);
+	if (rc == RC_OK &&
+	    (json_object_set_new(j, "clock_ms",
+				 json_integer((json_int_t)fault_wall_ms(NULL)))
+	     || (want_reply && json_object_set_new(j, "reply", json_true()))
+	     || (seq != 0 &&
+		 (json_object_set_new(j, "epoch",
+				      json_integer((json_int_t)p->t->epoch)) ||
+		  json_object_set_new(j, "seq", json_integer((json_int_t)seq))
+		  || (resync &&
+		      json_object_set_new(j, "resync", json_true()))))))
+		rc = err_set(e, RC_NOMEM, "out of memory");
+	if (rc == RC_OK)
+		rc = jx_dump(j, body, len, e);
+	json_decref(j);
+	if (rc == RC_OK && *len > TRANSPORT_MAX_BODY) {
+		rc = err_set(e, RC_TOO_LARGE, "batch body of %zu bytes is "
+			     "over the limit of %zu", *len,
+			     TRANSPORT_MAX_BODY);
+		free(*body);
+		*body = NULL;
+		*len = 0;
+	}
+	return rc;
+}
+
 static void peer_send_range(struct tlane *l, const struct raft_msg *msgs,
 			    size_t n, uint64_t seq, int resync)
 {
 	struct tpeer *p = l->p;
 	struct err e = { 0 };
-	json_t *j = NULL;
 	char *body = NULL;
 	size_t len = 0;
 	int rc;
@@ -314,29 +394,7 @@ static void peer_send_range(struct tlane *l, const struct raft_msg *msgs,
 		return;
 	}
 	fault_net_wait();	/* a slow-net drill */
-	rc = raftwire_encode_batch(p->t->self, msgs, n, &j, &e);
-	/* the sender's clock, for the receiver's clock-offset check */
-	if (rc == RC_OK &&
-	    (json_object_set_new(j, "clock_ms",
-				 json_integer((json_int_t)fault_wall_ms(NULL)))
-	     || (seq != 0 &&
-		 (json_object_set_new(j, "epoch",
-				      json_integer((json_int_t)p->t->epoch)) ||
-		  json_object_set_new(j, "seq", json_integer((json_int_t)seq))
-		  || (resync &&
-		      json_object_set_new(j, "resync", json_true()))))))
-		rc = err_set(&e, RC_NOMEM, "out of memory");
-	if (rc == RC_OK) {
-		rc = jx_dump(j, &body, &len, &e);
-		json_decref(j);
-	}
-	if (rc == RC_OK && len > TRANSPORT_MAX_BODY) {
-		rc = err_set(&e, RC_TOO_LARGE, "batch body of %zu bytes is "
-			     "over the limit of %zu", len,
-			     TRANSPORT_MAX_BODY);
-		free(body);
-		body = NULL;
-	}
+	rc = batch_body(p, msgs, n, seq, resync, 1, &body, &len, &e);
 	if (rc != RC_OK && rc != RC_NOMEM && n > 1) {
 		log_debug("peer=%" PRIu64 " msg=\"splitting batch\" msgs=%zu "
 			  "err=\"%s\"", p->id, n, e.msg);
@@ -429,10 +487,12 @@ static void *peer_main(void *arg)
 				continue;
 			}
 			slow = p->rtt_us >= TRANSPORT_LANE_RTT_US;
-			if (p->n > 0 && (p->inflight == 0 || (slow &&
-			    now >= p->last_start_ms + TRANSPORT_LANE_DELAY_MS)))
+			if (p->n > 0 && p->reply_waiters == 0 &&
+			    (p->inflight == 0 || (slow &&
+			     now >= p->last_start_ms +
+				    TRANSPORT_LANE_DELAY_MS)))
 				break;
-			if (p->n > 0 && slow) {
+			if (p->n > 0 && slow && p->reply_waiters == 0) {
 				/* let what queues behind the POST out join
 				   one batch, unless it is slow to answer */
 				peer_wait(p, p->last_start_ms +
@@ -440,7 +500,8 @@ static void *peer_main(void *arg)
 				continue;
 			}
 			/* nothing queued, or a fast link: the POST out
-			   signals when it is back */
+			   signals when it is back; or the queue goes in
+			   an answer (transport_reply_take signals) */
 			pthread_cond_wait(&p->cv, &p->mu);
 		}
 		if (atomic_load(&p->t->stop)) {
@@ -662,6 +723,7 @@ void transport_free(struct transport *t)
 			pthread_mutex_destroy(&p->mu);
 	}
 	free(t->peers);
+	pthread_rwlock_destroy(&t->deliver_lock);
 	pthread_mutex_destroy(&t->mu);
 	free(t);
 }
@@ -695,6 +757,11 @@ int transport_new(struct transport **out, uint64_t self,
 	if (pthread_mutex_init(&t->mu, NULL) != 0) {
 		free(t);
 		return err_set(e, RC_INTERNAL, "cannot create a mutex");
+	}
+	if (pthread_rwlock_init(&t->deliver_lock, NULL) != 0) {
+		pthread_mutex_destroy(&t->mu);
+		free(t);
+		return err_set(e, RC_INTERNAL, "cannot create a lock");
 	}
 	t->self = self;
 	/* any value a JSON number holds exactly, never 0 */
@@ -806,8 +873,8 @@ void transport_send(struct transport *t, const struct raft_msg *msgs,
 		}
 		PEER_COUNT(p, dropped, m_dropped, dropped);
 		/* wake a lane only if one may send now (see peer_main) */
-		if (queued > 0 && (p->inflight == 0 ||
-				   p->rtt_us >= TRANSPORT_LANE_RTT_US))
+		if (queued > 0 && p->reply_waiters == 0 &&
+		    (p->inflight == 0 || p->rtt_us >= TRANSPORT_LANE_RTT_US))
 			pthread_cond_signal(&p->cv);
 		pthread_mutex_unlock(&p->mu);
 	}
@@ -816,6 +883,87 @@ void transport_send(struct transport *t, const struct raft_msg *msgs,
 			unknown++;
 	if (unknown > 0)
 		unknown_count(t, unknown);
+}
+
+/* ---- answers that carry a batch ---------------------------------------- */
+
+void transport_set_deliver(struct transport *t, transport_deliver_fn fn,
+			   void *arg)
+{
+	pthread_rwlock_wrlock(&t->deliver_lock);
+	t->deliver = fn;
+	t->deliver_arg = arg;
+	pthread_rwlock_unlock(&t->deliver_lock);
+}
+
+int transport_reply_expect(struct transport *t, uint64_t peer)
+{
+	struct tpeer *p = t == NULL ? NULL : find_peer(t, peer);
+
+	if (p == NULL)
+		return 0;
+	pthread_mutex_lock(&p->mu);
+	p->reply_waiters++;
+	pthread_mutex_unlock(&p->mu);
+	return 1;
+}
+
+int transport_reply_take(struct transport *t, uint64_t peer, char **body,
+			 size_t *len, struct err *e)
+{
+	struct tpeer *p = t == NULL ? NULL : find_peer(t, peer);
+	struct raft_msg *batch;
+	size_t n;
+	uint64_t seq;
+	int resync, rc;
+
+	*body = NULL;
+	*len = 0;
+	if (p == NULL)
+		return RC_OK;
+	pthread_mutex_lock(&p->mu);
+	if (p->reply_waiters > 0)
+		p->reply_waiters--;
+	/* nothing to take; a stopping transport, a partition drill (the
+	   lane drops what it takes) or a backoff (the peer did not answer
+	   a moment ago) leave the queue to the lanes */
+	if (p->n == 0 || atomic_load(&t->stop) || fault_drop_to(p->id) ||
+	    p->retry_at_ms > util_mono_ms()) {
+		if (p->n > 0 && p->reply_waiters == 0)
+			pthread_cond_signal(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		return RC_OK;
+	}
+	batch = p->q;
+	n = p->n;
+	p->q = NULL;
+	p->n = p->cap = 0;
+	seq = ++p->next_seq;
+	resync = p->resync;
+	p->resync = 0;
+	pthread_mutex_unlock(&p->mu);
+
+	rc = batch_body(p, batch, n, seq, resync, 0, body, len, e);
+	for (size_t i = 0; i < n; i++)
+		msg_release(&batch[i]);
+	free(batch);
+	pthread_mutex_lock(&p->mu);
+	if (rc == RC_OK) {
+		PEER_COUNT(p, sent, m_sent, n);
+		PEER_COUNT(p, replies, m_replies, 1);
+	} else {
+		/* (too large: the lanes would split it; Raft resends) */
+		PEER_COUNT(p, dropped, m_dropped, n);
+		p->resync = 1;
+	}
+	if (p->n > 0 && p->reply_waiters == 0)
+		pthread_cond_signal(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	if (rc != RC_OK)
+		log_warn("peer=%" PRIu64 " msg=\"cannot answer with raft "
+			 "messages; dropped\" msgs=%zu err=\"%s\"", p->id, n,
+			 e->msg);
+	return rc;
 }
 
 /* ---- stats and metrics ------------------------------------------------- */
@@ -847,23 +995,26 @@ void transport_stats(struct transport *t, uint64_t peer,
 #define HELP_BATCHES "POST /raft requests a peer answered 2xx."
 #define HELP_ERRORS "POST /raft requests that failed (network error or " \
 	"non-2xx answer)."
+#define HELP_REPLIES "Batches sent in the answer to a peer's POST /raft."
 
+#define N_FAMILIES 5
 static const struct {
 	const char *name, *help;
-} families[4] = {
+} families[N_FAMILIES] = {
 	{ "raftd_raft_messages_sent_total", HELP_SENT },
 	{ "raftd_raft_messages_dropped_total", HELP_DROPPED },
 	{ "raftd_raft_batches_sent_total", HELP_BATCHES },
 	{ "raftd_raft_send_errors_total", HELP_ERRORS },
+	{ "raftd_raft_batches_replied_total", HELP_REPLIES },
 };
 
 /* Register p's counters in reg (p->mu not held). */
 static int peer_metrics(struct tpeer *p, struct metrics *reg, struct err *e)
 {
-	struct metrics_counter *c[4];
+	struct metrics_counter *c[N_FAMILIES];
 	int rc;
 
-	for (size_t k = 0; k < 4; k++) {
+	for (size_t k = 0; k < N_FAMILIES; k++) {
 		rc = metrics_counter(reg, families[k].name, families[k].help,
 				     "peer", p->idstr, &c[k], e);
 		if (rc != RC_OK)
@@ -876,10 +1027,12 @@ static int peer_metrics(struct tpeer *p, struct metrics *reg, struct err *e)
 		metrics_counter_add(c[1], p->st.dropped);
 		metrics_counter_add(c[2], p->st.batches);
 		metrics_counter_add(c[3], p->st.errors);
+		metrics_counter_add(c[4], p->st.replies);
 		p->m_sent = c[0];
 		p->m_dropped = c[1];
 		p->m_batches = c[2];
 		p->m_errors = c[3];
+		p->m_replies = c[4];
 	}
 	pthread_mutex_unlock(&p->mu);
 	return RC_OK;

@@ -66,6 +66,7 @@ struct transport_peer_stats {
 	uint64_t dropped;	/* queue full, failed batch, too large */
 	uint64_t batches;	/* POSTs answered 2xx */
 	uint64_t errors;	/* POSTs that failed */
+	uint64_t replies;	/* batches sent in answers to its POSTs */
 };
 
 /*
@@ -125,6 +126,34 @@ void transport_stats(struct transport *t, uint64_t peer,
  * everything, queued messages included.  NULL is ignored.
  */
 void transport_free(struct transport *t);
+
+/*
+ * Answers that carry a batch.  A POST /raft says "reply": true; the
+ * receiving node may answer 200 with a batch of its own messages to the
+ * sender (the same JSON shape, numbered in the same sequence as its
+ * POSTs, so rxorder keeps them in order) instead of POSTing them: an
+ * follower's acknowledgements ride back on the leader's append, one HTTP
+ * exchange instead of two.
+ *
+ * Receiving side (the handler of the peer's POST): transport_reply_expect
+ * (peer) before handing the batch to the node, so no lane takes what the
+ * node is about to queue for that peer; then, once the node has handled
+ * it, transport_reply_take(peer, &body, &len) takes the peer's whole
+ * queue as a batch body (*body NULL: nothing to send; free() it).  Every
+ * expect is matched by one take.  Returns 0 from expect for an unknown
+ * peer (then no take).
+ *
+ * Sending side: a batch in an answer is parsed and handed to fn(arg,
+ * peer, json) on the lane's thread; set it once, before traffic matters
+ * (answers that come before are dropped; Raft resends).
+ */
+typedef void (*transport_deliver_fn)(void *arg, uint64_t from,
+				     const json_t *batch);
+void transport_set_deliver(struct transport *t, transport_deliver_fn fn,
+			   void *arg);
+int transport_reply_expect(struct transport *t, uint64_t peer);
+int transport_reply_take(struct transport *t, uint64_t peer, char **body,
+			 size_t *len, struct err *e);
 
 /*
  * Receive side, for POST /raft: raftwire_decode_batch() plus checks that

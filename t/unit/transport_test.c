@@ -47,6 +47,11 @@ struct fake {
 	struct raft_msg *msgs;	/* everything received, in order */
 	size_t n, cap;
 	struct rxorder *rx;	/* puts the two lanes' batches in order */
+	/* set: a POST that asks for a reply is answered, as raftd does,
+	   with what the handler queues in this transport: a heartbeat
+	   answer to each heartbeat */
+	struct transport *reply_tp;
+	size_t asked_reply;	/* POSTs that said "reply": true */
 };
 
 #define MAX_FAKES 4
@@ -125,6 +130,42 @@ static void raft_handler(const struct http_req *req, struct http_resp *resp,
 	if (status != 204) {
 		raftwire_batch_release(msgs, n);
 		http_resp_error(resp, RC_UNAVAILABLE, "told to fail");
+		return;
+	}
+	if (json_is_true(json_object_get(req->json, "reply"))) {
+		pthread_mutex_lock(&f->mu);
+		f->asked_reply++;
+		pthread_mutex_unlock(&f->mu);
+	}
+	if (f->reply_tp != NULL &&
+	    json_is_true(json_object_get(req->json, "reply")) &&
+	    transport_reply_expect(f->reply_tp, from)) {
+		/* the "node": answers queued while the handler holds on */
+		struct raft_msg ans[64];
+		size_t k = 0;
+		char *body = NULL;
+		size_t len = 0;
+
+		for (size_t i = 0; i < n && k < 64; i++)
+			if (msgs[i].type == RAFT_MSG_HEARTBEAT) {
+				memset(&ans[k], 0, sizeof(ans[k]));
+				ans[k].type = RAFT_MSG_HEARTBEAT_RESP;
+				ans[k].group = msgs[i].group;
+				ans[k].from = msgs[i].to;
+				ans[k].to = from;
+				ans[k].term = msgs[i].term;
+				ans[k++].context = msgs[i].commit;
+			}
+		transport_send(f->reply_tp, ans, k);
+		raftwire_batch_release(msgs, n);
+		if (transport_reply_take(f->reply_tp, from, &body, &len,
+					 &e) == RC_OK && body != NULL) {
+			resp->status = 200;
+			resp->body = body;
+			resp->body_len = len;
+			return;
+		}
+		resp->status = 204;
 		return;
 	}
 	je = json_object_get(req->json, "epoch");
@@ -346,6 +387,113 @@ static void test_delivery_batching(void **state)
 	assert_int_equal(st.errors, 0);
 	transport_free(t);
 	assert_int_equal(fake_wait(a, per_peer + 1, 50), per_peer);
+}
+
+/* What the sending transport hands its hook: batches in answers. */
+struct answers {
+	pthread_mutex_t mu;
+	struct raft_msg msgs[256];
+	size_t n, bad;
+	uint64_t from;
+};
+
+static void answers_hook(void *arg, uint64_t peer, const json_t *batch)
+{
+	struct answers *a = arg;
+	struct raft_msg *msgs = NULL;
+	size_t n = 0;
+	uint64_t from = 0;
+	struct err e;
+
+	pthread_mutex_lock(&a->mu);
+	if (transport_decode_request(batch, &from, &msgs, &n, &e) != RC_OK ||
+	    from != peer || !json_is_integer(json_object_get(batch, "seq"))) {
+		a->bad++;
+	} else {
+		a->from = from;
+		for (size_t i = 0; i < n && a->n < 256; i++)
+			a->msgs[a->n++] = msgs[i];
+		free(msgs);
+		msgs = NULL;
+		n = 0;
+	}
+	pthread_mutex_unlock(&a->mu);
+	raftwire_batch_release(msgs, n);
+}
+
+/*
+ * A POST asks for a reply; the peer answers with its own messages to us,
+ * taken from its queue while its handler held on (no lane of its POSTs
+ * them: its only route to us is dead), and our hook gets them, in order.
+ * With nothing queued it answers 204 and the hook hears nothing.
+ */
+static void test_reply_carries_batch(void **state)
+{
+	struct fake *f = fake_start(1);
+	char dead[64];
+	struct transport *t, *t2;
+	struct transport_peer_stats st;
+	struct answers ans;
+	struct raft_msg m[5];
+	double end;
+
+	(void)state;
+	memset(&ans, 0, sizeof(ans));
+	pthread_mutex_init(&ans.mu, NULL);
+	dead_addr(dead, sizeof(dead));
+	{
+		struct transport_peer p2[] = { { 1, dead } };
+		struct transport_peer p1[] = { { 2, f->addr } };
+
+		t2 = start(2, p2, 1, NULL);
+		t = start(1, p1, 1, NULL);
+	}
+	f->reply_tp = t2;
+	transport_set_deliver(t, answers_hook, &ans);
+	for (size_t i = 0; i < 5; i++)
+		m[i] = heartbeat(1, 2, i + 1);
+	transport_send(t, m, 5);
+	end = now_ms() + 5000;
+	for (;;) {
+		pthread_mutex_lock(&ans.mu);
+		if (ans.n >= 5 || now_ms() > end) {
+			pthread_mutex_unlock(&ans.mu);
+			break;
+		}
+		pthread_mutex_unlock(&ans.mu);
+		usleep(2000);
+	}
+	assert_int_equal(ans.bad, 0);
+	assert_int_equal(ans.n, 5);
+	assert_int_equal(ans.from, 2);
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(ans.msgs[i].type, RAFT_MSG_HEARTBEAT_RESP);
+		assert_int_equal(ans.msgs[i].to, 1);
+		assert_int_equal(ans.msgs[i].context, i + 1);
+	}
+	assert_true(f->asked_reply >= 1);
+	/* the answers went in replies, none by t2's own (dead) lane */
+	transport_stats(t2, 1, &st);
+	assert_int_equal(st.sent, 5);
+	assert_true(st.replies >= 1 && st.replies <= 5);
+	assert_int_equal(st.errors, 0);
+	assert_int_equal(st.dropped, 0);
+	/* a POST the peer has nothing for: 204, no batch */
+	f->reply_tp = NULL;
+	m[0] = heartbeat(1, 2, 99);
+	transport_send(t, m, 1);
+	wait_sent(t, 2, 6, &st);
+	assert_int_equal(st.errors, 0);
+	pthread_mutex_lock(&ans.mu);
+	assert_int_equal(ans.n, 5);
+	pthread_mutex_unlock(&ans.mu);
+	/* after the hook is unset, answers are dropped quietly */
+	transport_set_deliver(t, NULL, NULL);
+	transport_free(t);
+	transport_free(t2);
+	for (size_t i = 0; i < ans.n; i++)
+		raftwire_msg_release(&ans.msgs[i]);
+	pthread_mutex_destroy(&ans.mu);
 }
 
 /* The caller may scribble over and free its buffers right after send. */
@@ -879,6 +1027,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_delivery_batching, teardown),
+		cmocka_unit_test_teardown(test_reply_carries_batch, teardown),
 		cmocka_unit_test_teardown(test_deep_copy, teardown),
 		cmocka_unit_test_teardown(test_header, teardown),
 		cmocka_unit_test_teardown(test_dead_peer, teardown),
