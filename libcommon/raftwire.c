@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 /* ---- base64 ------------------------------------------------------------ */
 
 static const char b64_alphabet[] =
@@ -895,4 +897,386 @@ void raftwire_batch_release(struct raft_msg *msgs, size_t n)
 	for (size_t i = 0; i < n; i++)
 		raftwire_msg_release(&msgs[i]);
 	free(msgs);
+}
+
+/* ---- the binary form ---------------------------------------------------- */
+
+#define BIN_HDR		(4 + 1 + 4 * 8 + 4)	/* magic flags 4 u64 n */
+#define BIN_MSG_MIN	(2 + 9 * 8 + 4 + 1)	/* no entries, no snapshot */
+#define BIN_ENTRY_MIN	(8 + 8 + 1 + 4)
+#define BIN_SNAP_MIN	(8 + 8 + 1 + 8)
+#define BIN_MEMBER	(8 + 1)
+#define BIN_REPLY	0x01
+#define BIN_RESYNC	0x02
+
+static const unsigned char bin_magic[4] = { 'R', 'R', 'B', '1' };
+
+static size_t bin_msg_size(const struct raft_msg *m)
+{
+	size_t n = BIN_MSG_MIN;
+
+	for (size_t i = 0; i < m->n_entries; i++)
+		n += BIN_ENTRY_MIN + m->entries[i].len;
+	if (m->type == RAFT_MSG_SNAPSHOT)
+		n += BIN_SNAP_MIN + m->snapshot.conf.n * BIN_MEMBER +
+		     m->snapshot.len;
+	return n;
+}
+
+static unsigned char *bin_u64(unsigned char *p, uint64_t v)
+{
+	util_put_be64(p, v);
+	return p + 8;
+}
+
+static unsigned char *bin_msg(unsigned char *p, const struct raft_msg *m)
+{
+	*p++ = (unsigned char)m->type;
+	*p++ = m->reject ? 1 : 0;
+	p = bin_u64(p, m->group);
+	p = bin_u64(p, m->from);
+	p = bin_u64(p, m->to);
+	p = bin_u64(p, m->term);
+	p = bin_u64(p, m->index);
+	p = bin_u64(p, m->log_term);
+	p = bin_u64(p, m->commit);
+	p = bin_u64(p, m->hint);
+	p = bin_u64(p, m->context);
+	util_put_be32(p, (uint32_t)m->n_entries);
+	p += 4;
+	for (size_t i = 0; i < m->n_entries; i++) {
+		const struct raft_entry *en = &m->entries[i];
+
+		p = bin_u64(p, en->term);
+		p = bin_u64(p, en->index);
+		*p++ = (unsigned char)en->type;
+		util_put_be32(p, (uint32_t)en->len);
+		p += 4;
+		if (en->len > 0)
+			memcpy(p, en->data, en->len);
+		p += en->len;
+	}
+	if (m->type != RAFT_MSG_SNAPSHOT) {
+		*p++ = 0;
+		return p;
+	}
+	*p++ = 1;
+	p = bin_u64(p, m->snapshot.index);
+	p = bin_u64(p, m->snapshot.term);
+	*p++ = (unsigned char)m->snapshot.conf.n;
+	for (size_t i = 0; i < m->snapshot.conf.n; i++) {
+		p = bin_u64(p, m->snapshot.conf.m[i].id);
+		*p++ = m->snapshot.conf.m[i].learner ? 1 : 0;
+	}
+	p = bin_u64(p, m->snapshot.len);
+	if (m->snapshot.len > 0)
+		memcpy(p, m->snapshot.data, m->snapshot.len);
+	return p + m->snapshot.len;
+}
+
+int raftwire_encode_bin(const struct raftwire_meta *meta,
+			const struct raft_msg *msgs, size_t n, char **out,
+			size_t *out_len, struct err *e)
+{
+	struct wire w = { .e = e };
+	size_t size = BIN_HDR;
+	unsigned char *buf, *p;
+	int rc;
+
+	*out = NULL;
+	*out_len = 0;
+	if (meta->from == RAFT_NONE)
+		return err_set(e, RC_BAD_INPUT, "from: must be > 0");
+	if (n > 0 && msgs == NULL)
+		return err_set(e, RC_INTERNAL, "msgs: NULL with %zu messages",
+			       n);
+	if (n > RAFTWIRE_MAX_MSGS)
+		return err_set(e, RC_TOO_LARGE,
+			       "msgs: %zu messages, over the limit of %d", n,
+			       RAFTWIRE_MAX_MSGS);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(w.at, sizeof(w.at), "msgs[%zu]", i);
+		if (msgs[i].from != meta->from)
+			return wfail(&w, RC_BAD_INPUT, "", "from",
+				     "%" PRIu64 " is not the batch's from %"
+				     PRIu64, msgs[i].from, meta->from);
+		/* the budgets bound every length: no overflow below */
+		if ((rc = check_msg(&w, &msgs[i])) != RC_OK)
+			return rc;
+		size += bin_msg_size(&msgs[i]);
+	}
+	if ((buf = malloc(size)) == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
+	memcpy(buf, bin_magic, 4);
+	p = buf + 4;
+	*p++ = (meta->reply ? BIN_REPLY : 0) | (meta->resync ? BIN_RESYNC : 0);
+	p = bin_u64(p, meta->from);
+	p = bin_u64(p, meta->clock_ms);
+	p = bin_u64(p, meta->epoch);
+	p = bin_u64(p, meta->seq);
+	util_put_be32(p, (uint32_t)n);
+	p += 4;
+	for (size_t i = 0; i < n; i++)
+		p = bin_msg(p, &msgs[i]);
+	*out = (char *)buf;
+	*out_len = (size_t)(p - buf);
+	return RC_OK;
+}
+
+/* A reader over the body: every take checks what is left first. */
+struct bin {
+	const unsigned char *p;
+	size_t left;
+};
+
+static int bin_take(struct bin *b, size_t n, const unsigned char **at)
+{
+	if (b->left < n)
+		return -1;
+	*at = b->p;
+	b->p += n;
+	b->left -= n;
+	return 0;
+}
+
+static int bin_get_u8(struct bin *b, unsigned *v)
+{
+	const unsigned char *at;
+
+	if (bin_take(b, 1, &at) != 0)
+		return -1;
+	*v = at[0];
+	return 0;
+}
+
+static int bin_get_u32(struct bin *b, uint32_t *v)
+{
+	const unsigned char *at;
+
+	if (bin_take(b, 4, &at) != 0)
+		return -1;
+	*v = util_get_be32(at);
+	return 0;
+}
+
+static int bin_get_u64(struct bin *b, uint64_t *v)
+{
+	const unsigned char *at;
+
+	if (bin_take(b, 8, &at) != 0)
+		return -1;
+	*v = util_get_be64(at);
+	return 0;
+}
+
+/* len bytes into a new block (NULL when 0); the budget checked first */
+static int bin_get_data(struct wire *w, struct bin *b, const char *pre,
+			size_t len, void **out)
+{
+	const unsigned char *at = NULL;
+	int rc;
+
+	*out = NULL;
+	if (len > b->left)
+		return wfail(w, RC_BAD_INPUT, pre, "data", "truncated: %zu "
+			     "bytes announced, %zu left", len, b->left);
+	if ((rc = budget_data(w, pre, "data", len)) != RC_OK)
+		return rc;
+	if (len == 0)
+		return RC_OK;
+	if ((*out = malloc(len)) == NULL)
+		return wnomem(w);
+	if (bin_take(b, len, &at) == 0)	/* (checked above) */
+		memcpy(*out, at, len);
+	return RC_OK;
+}
+
+#define BIN_TRUNC(w, pre, key) \
+	wfail((w), RC_BAD_INPUT, (pre), (key), "truncated")
+
+static int bin_dec_fields(struct wire *w, struct bin *b, struct raft_msg *m)
+{
+	uint64_t *u[] = { &m->group, &m->from, &m->to, &m->term, &m->index,
+			  &m->log_term, &m->commit, &m->hint, &m->context };
+	static const char *const names[] = { "group", "from", "to", "term",
+		"index", "log_term", "commit", "hint", "context" };
+	unsigned type, rej, has, v;
+	uint32_t ne, len;
+	char pre[48];
+	int rc;
+
+	if (bin_get_u8(b, &type) != 0)
+		return BIN_TRUNC(w, "", "type");
+	m->type = (int)type;
+	if (m->type <= 0 || m->type >= RAFT_MSG__COUNT)
+		return wfail(w, RC_BAD_INPUT, "", "type",
+			     "unknown message type %d", m->type);
+	if (bin_get_u8(b, &rej) != 0)
+		return BIN_TRUNC(w, "", "reject");
+	if (rej > 1)
+		return wfail(w, RC_BAD_INPUT, "", "reject", "must be 0 or 1");
+	m->reject = (int)rej;
+	for (size_t i = 0; i < sizeof(u) / sizeof(u[0]); i++)
+		if (bin_get_u64(b, u[i]) != 0)
+			return BIN_TRUNC(w, "", names[i]);
+	if (bin_get_u32(b, &ne) != 0)
+		return BIN_TRUNC(w, "", "entries");
+	if (ne > 0) {
+		if (m->type != RAFT_MSG_APPEND)
+			return wfail(w, RC_BAD_INPUT, "", "entries",
+				     "only allowed in append messages");
+		if ((rc = budget_entries(w, "", ne)) != RC_OK)
+			return rc;
+		if (ne > b->left / BIN_ENTRY_MIN)
+			return wfail(w, RC_BAD_INPUT, "", "entries",
+				     "truncated: %" PRIu32 " entries "
+				     "announced, %zu bytes left", ne, b->left);
+		m->entries = calloc(ne, sizeof(*m->entries));
+		if (m->entries == NULL)
+			return wnomem(w);
+	}
+	for (uint32_t i = 0; i < ne; i++) {
+		struct raft_entry *en = &m->entries[i];
+
+		snprintf(pre, sizeof(pre), "entries[%" PRIu32 "].", i);
+		m->n_entries = i + 1;	/* released on error */
+		if (bin_get_u64(b, &en->term) != 0 ||
+		    bin_get_u64(b, &en->index) != 0 ||
+		    bin_get_u8(b, &v) != 0 || bin_get_u32(b, &len) != 0)
+			return BIN_TRUNC(w, pre, "");
+		en->type = (int)v;
+		if (m->index > UINT64_MAX - 1 - i ||
+		    en->index != m->index + 1 + i)
+			return wfail(w, RC_BAD_INPUT, pre, "index",
+				     "%" PRIu64 " does not follow index %"
+				     PRIu64 " without a gap", en->index,
+				     m->index);
+		if (en->type != RAFT_ENTRY_NORMAL &&
+		    en->type != RAFT_ENTRY_CONF)
+			return wfail(w, RC_BAD_INPUT, pre, "type",
+				     "unknown entry type %d", en->type);
+		if ((rc = bin_get_data(w, b, pre, len, &en->data)) != RC_OK)
+			return rc;
+		en->len = len;
+	}
+	if (bin_get_u8(b, &has) != 0)
+		return BIN_TRUNC(w, "", "snapshot");
+	if (has > 1)
+		return wfail(w, RC_BAD_INPUT, "", "snapshot",
+			     "presence must be 0 or 1");
+	if ((has == 1) != (m->type == RAFT_MSG_SNAPSHOT))
+		return wfail(w, RC_BAD_INPUT, "", "snapshot", has ?
+			     "only allowed in snapshot messages" :
+			     "missing");
+	if (has) {
+		struct raft_snapshot *s = &m->snapshot;
+		uint64_t dl;
+
+		if (bin_get_u64(b, &s->index) != 0 ||
+		    bin_get_u64(b, &s->term) != 0 || bin_get_u8(b, &v) != 0)
+			return BIN_TRUNC(w, "snapshot.", "");
+		if (v > RAFT_MAX_NODES)
+			return wfail(w, RC_TOO_LARGE, "snapshot.", "conf",
+				     "%u members, over the limit of %d", v,
+				     RAFT_MAX_NODES);
+		s->conf.n = v;
+		for (size_t i = 0; i < s->conf.n; i++) {
+			unsigned l;
+
+			if (bin_get_u64(b, &s->conf.m[i].id) != 0 ||
+			    bin_get_u8(b, &l) != 0)
+				return BIN_TRUNC(w, "snapshot.", "conf");
+			if (l > 1)
+				return wfail(w, RC_BAD_INPUT, "snapshot.",
+					     "conf", "learner must be 0 or 1");
+			s->conf.m[i].learner = (int)l;
+		}
+		if ((rc = check_conf(w, &s->conf)) != RC_OK)
+			return rc;
+		if (bin_get_u64(b, &dl) != 0)
+			return BIN_TRUNC(w, "snapshot.", "data");
+		if (dl > b->left)
+			return wfail(w, RC_BAD_INPUT, "snapshot.", "data",
+				     "truncated: %" PRIu64 " bytes "
+				     "announced, %zu left", dl, b->left);
+		if ((rc = bin_get_data(w, b, "snapshot.", (size_t)dl,
+				       &s->data)) != RC_OK)
+			return rc;
+		s->len = (size_t)dl;
+	}
+	return RC_OK;
+}
+
+int raftwire_decode_bin(const void *buf, size_t len,
+			struct raftwire_meta *meta, struct raft_msg **msgs,
+			size_t *n, struct err *e)
+{
+	struct wire w = { .e = e };
+	struct bin b = { buf, len };
+	const unsigned char *at;
+	struct raft_msg *a = NULL;
+	unsigned flags;
+	uint32_t cnt;
+	int rc;
+
+	memset(meta, 0, sizeof(*meta));
+	*msgs = NULL;
+	*n = 0;
+	if (buf == NULL || bin_take(&b, 4, &at) != 0 ||
+	    memcmp(at, bin_magic, 4) != 0)
+		return err_set(e, RC_BAD_INPUT, "raft batch: not a binary "
+			       "batch (it starts with RRB1)");
+	if (bin_get_u8(&b, &flags) != 0 || bin_get_u64(&b, &meta->from) != 0
+	    || bin_get_u64(&b, &meta->clock_ms) != 0 ||
+	    bin_get_u64(&b, &meta->epoch) != 0 ||
+	    bin_get_u64(&b, &meta->seq) != 0 || bin_get_u32(&b, &cnt) != 0) {
+		memset(meta, 0, sizeof(*meta));
+		return err_set(e, RC_BAD_INPUT, "raft batch: truncated "
+			       "header");
+	}
+	rc = RC_OK;
+	if (flags & ~(unsigned)(BIN_REPLY | BIN_RESYNC))
+		rc = err_set(e, RC_BAD_INPUT, "raft batch: unknown flags "
+			     "0x%02x", flags);
+	else if (meta->from == RAFT_NONE)
+		rc = err_set(e, RC_BAD_INPUT, "from: must be a node id > 0");
+	else if (cnt > RAFTWIRE_MAX_MSGS)
+		rc = err_set(e, RC_TOO_LARGE, "msgs: %" PRIu32 " messages, "
+			     "over the limit of %d", cnt, RAFTWIRE_MAX_MSGS);
+	else if (cnt > b.left / BIN_MSG_MIN)
+		rc = err_set(e, RC_BAD_INPUT, "msgs: truncated: %" PRIu32
+			     " messages announced, %zu bytes left", cnt,
+			     b.left);
+	if (rc != RC_OK) {
+		memset(meta, 0, sizeof(*meta));
+		return rc;
+	}
+	meta->reply = (flags & BIN_REPLY) != 0;
+	meta->resync = (flags & BIN_RESYNC) != 0;
+	if (cnt > 0 && (a = calloc(cnt, sizeof(*a))) == NULL) {
+		memset(meta, 0, sizeof(*meta));
+		return err_set(e, RC_NOMEM, "out of memory");
+	}
+	for (uint32_t i = 0; i < cnt; i++) {
+		snprintf(w.at, sizeof(w.at), "msgs[%" PRIu32 "]", i);
+		rc = bin_dec_fields(&w, &b, &a[i]);
+		if (rc == RC_OK && a[i].from != meta->from)
+			rc = wfail(&w, RC_BAD_INPUT, "", "from",
+				   "%" PRIu64 " is not the batch's from %"
+				   PRIu64, a[i].from, meta->from);
+		if (rc != RC_OK) {
+			raftwire_batch_release(a, i + 1);
+			memset(meta, 0, sizeof(*meta));
+			return rc;
+		}
+	}
+	if (b.left != 0) {
+		raftwire_batch_release(a, cnt);
+		memset(meta, 0, sizeof(*meta));
+		return err_set(e, RC_BAD_INPUT, "raft batch: %zu bytes after "
+			       "the last message", b.left);
+	}
+	*msgs = a;
+	*n = cnt;
+	return RC_OK;
 }

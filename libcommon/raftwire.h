@@ -108,6 +108,48 @@ int raftwire_decode_batch(const json_t *j, uint64_t *from,
 /* Releases every message and frees the array. */
 void raftwire_batch_release(struct raft_msg *msgs, size_t n);
 
+/* ---- the binary form (raftd's transport) -------------------------------- */
+/*
+ * The same batch, as bytes (Content-Type RAFTWIRE_BIN_TYPE): no JSON
+ * objects to build or parse and no base64.  All integers big-endian:
+ *
+ *	batch := "RRB1" flags:u8 from:u64 clock_ms:u64 epoch:u64 seq:u64
+ *		 n:u32 msg*n
+ *	msg   := type:u8 reject:u8 group from to term index log_term
+ *		 commit hint context (u64 each) n:u32 entry*n
+ *		 has_snapshot:u8 [snapshot]
+ *	entry := term:u64 index:u64 type:u8 len:u32 data[len]
+ *	snapshot := index:u64 term:u64 n:u8 (id:u64 learner:u8)*n
+ *		 len:u64 data[len]
+ *
+ * flags: 0x01 reply, 0x02 resync; the other bits must be 0.  clock_ms,
+ * epoch and seq are 0 when absent.  Every rule of the JSON form holds
+ * (types, contiguous indexes, snapshot only in snapshot messages and
+ * required there, conf members, every message from the batch's from, the
+ * limits), and the decoder also refuses truncation, flags or booleans
+ * other than 0/1, and bytes after the last message.  Lengths are checked
+ * against what is left of the body before anything is allocated.
+ */
+#define RAFTWIRE_BIN_TYPE "application/x-rangedb-raft"
+
+/* What a batch says besides its messages (the transport's fields). */
+struct raftwire_meta {
+	uint64_t from;
+	uint64_t clock_ms;	/* the sender's wall clock; 0: not sent */
+	uint64_t epoch, seq;	/* rxorder's numbering; 0: unnumbered */
+	int resync;		/* a batch before this one was lost */
+	int reply;		/* the receiver may answer with a batch */
+};
+
+/* *out is malloc'd, *out_len bytes. */
+int raftwire_encode_bin(const struct raftwire_meta *meta,
+			const struct raft_msg *msgs, size_t n, char **out,
+			size_t *out_len, struct err *e);
+/* As raftwire_decode_batch; *meta zeroed on error. */
+int raftwire_decode_bin(const void *buf, size_t len,
+			struct raftwire_meta *meta, struct raft_msg **msgs,
+			size_t *n, struct err *e);
+
 /* ---- base64 (RFC 4648 section 4, strict) -------------------------------- */
 
 /* *out is a malloc'd NUL-terminated string of *out_len chars. */

@@ -1240,6 +1240,189 @@ static void test_mutation(void **state)
 	assert_true(unparsable > 100);
 }
 
+/* ---- the binary form ----------------------------------------------------- */
+
+/* Random batches come back equal, meta included, and re-encode to the
+ * same bytes; each message alone too. */
+static void test_bin_roundtrip(void **state)
+{
+	struct raft_msg ms[8], *out;
+	struct raftwire_meta meta, m2;
+	size_t n, n2, len, len2;
+	char *buf, *buf2;
+	struct err e;
+
+	(void)state;
+	rng_state = UINT64_C(0x51afd7ed558ccd);
+	for (int iter = 0; iter < 3000; iter++) {
+		n = rnd_batch(ms, 8, &meta.from);
+		meta.clock_ms = rnd_u64();
+		meta.epoch = rnd_u64();
+		meta.seq = rnd_u64();
+		meta.resync = (int)rnd_below(2);
+		meta.reply = (int)rnd_below(2);
+		if (raftwire_encode_bin(&meta, ms, n, &buf, &len, &e) != RC_OK)
+			fail_msg("iteration %d: encode: %s", iter, e.msg);
+		if (raftwire_decode_bin(buf, len, &m2, &out, &n2, &e) != RC_OK)
+			fail_msg("iteration %d: decode: %s", iter, e.msg);
+		assert_memory_equal(&meta, &m2, sizeof(meta));
+		assert_int_equal(n, n2);
+		for (size_t i = 0; i < n; i++)
+			assert_msg_equal(&ms[i], &out[i]);
+		assert_int_equal(raftwire_encode_bin(&m2, out, n2, &buf2,
+						     &len2, &e), RC_OK);
+		assert_int_equal(len, len2);
+		assert_memory_equal(buf, buf2, len);
+		raftwire_batch_release(out, n2);
+		free(buf);
+		free(buf2);
+		free_batch(ms, n);
+	}
+}
+
+/* What the JSON form refuses, the binary form refuses too, both ways. */
+static void test_bin_errors(void **state)
+{
+	struct raftwire_meta meta = { .from = 1 }, m2;
+	struct raft_msg m, *out = NULL;
+	struct raft_entry en[2];
+	size_t n = 7, len;
+	char *buf;
+	struct err e;
+
+	(void)state;
+	memset(&m, 0, sizeof(m));
+	m.type = RAFT_MSG_HEARTBEAT;
+	m.from = 2;
+	assert_int_equal(raftwire_encode_bin(&meta, &m, 1, &buf, &len, &e),
+			 RC_BAD_INPUT);
+	assert_non_null(strstr(e.msg, "msgs[0].from"));
+	m.from = 1;
+	meta.from = 0;
+	assert_int_equal(raftwire_encode_bin(&meta, &m, 1, &buf, &len, &e),
+			 RC_BAD_INPUT);
+	meta.from = 1;
+	memset(en, 0, sizeof(en));
+	en[0].index = 5;
+	en[1].index = 7;	/* a gap */
+	m.type = RAFT_MSG_APPEND;
+	m.index = 4;
+	m.entries = en;
+	m.n_entries = 2;
+	assert_int_equal(raftwire_encode_bin(&meta, &m, 1, &buf, &len, &e),
+			 RC_BAD_INPUT);
+	assert_non_null(strstr(e.msg, "entries[1].index"));
+	/* a good one, then every kind of damage */
+	en[1].index = 6;
+	en[1].data = "xy";
+	en[1].len = 2;
+	assert_int_equal(raftwire_encode_bin(&meta, &m, 1, &buf, &len, &e),
+			 RC_OK);
+	for (size_t cut = 0; cut < len; cut++) {
+		assert_int_equal(raftwire_decode_bin(buf, cut, &m2, &out, &n,
+						     &e), RC_BAD_INPUT);
+		assert_null(out);
+		assert_int_equal(n, 0);
+		assert_int_equal(m2.from, 0);
+	}
+	{
+		char *longer = malloc(len + 1);
+
+		assert_non_null(longer);
+		memcpy(longer, buf, len);
+		longer[len] = 0;
+		assert_int_equal(raftwire_decode_bin(longer, len + 1, &m2,
+						     &out, &n, &e),
+				 RC_BAD_INPUT);
+		assert_non_null(strstr(e.msg, "after the last message"));
+		free(longer);
+	}
+	buf[0] = 'X';
+	assert_int_equal(raftwire_decode_bin(buf, len, &m2, &out, &n, &e),
+			 RC_BAD_INPUT);
+	assert_non_null(strstr(e.msg, "RRB1"));
+	buf[0] = 'R';
+	buf[4] = 0x04;		/* unknown flag */
+	assert_int_equal(raftwire_decode_bin(buf, len, &m2, &out, &n, &e),
+			 RC_BAD_INPUT);
+	buf[4] = 0;
+	buf[4 + 1 + 32 + 4] = 99;	/* message type */
+	assert_int_equal(raftwire_decode_bin(buf, len, &m2, &out, &n, &e),
+			 RC_BAD_INPUT);
+	assert_non_null(strstr(e.msg, "msgs[0].type"));
+	buf[4 + 1 + 32 + 4] = RAFT_MSG_HEARTBEAT;	/* entries not allowed */
+	assert_int_equal(raftwire_decode_bin(buf, len, &m2, &out, &n, &e),
+			 RC_BAD_INPUT);
+	assert_non_null(strstr(e.msg, "only allowed in append"));
+	/* a message count far beyond the body */
+	buf[4 + 1 + 32 + 4] = RAFT_MSG_APPEND;
+	buf[4 + 1 + 32] = 0x7f;
+	assert_int_equal(raftwire_decode_bin(buf, len, &m2, &out, &n, &e),
+			 RC_TOO_LARGE);
+	free(buf);
+	assert_int_equal(raftwire_decode_bin(NULL, 0, &m2, &out, &n, &e),
+			 RC_BAD_INPUT);
+}
+
+/* Damaged bodies: refused with a message and nothing allocated, or
+ * accepted as a batch that re-encodes (under ASan: no bad access). */
+static void test_bin_mutation(void **state)
+{
+	struct raft_msg ms[6], *out;
+	struct raftwire_meta meta, m2;
+	size_t n, n2, len, len2;
+	int accepted = 0, refused = 0;
+	char *buf, *buf2;
+	struct err e;
+
+	(void)state;
+	rng_state = UINT64_C(0x0ddba11cafef00d);
+	for (int iter = 0; iter < 20000; iter++) {
+		memset(&meta, 0, sizeof(meta));
+		n = rnd_batch(ms, 6, &meta.from);
+		meta.seq = rnd_below(3);
+		assert_int_equal(raftwire_encode_bin(&meta, ms, n, &buf, &len,
+						     &e), RC_OK);
+		free_batch(ms, n);
+		for (size_t k = 1 + rnd_below(3); k > 0 && len > 0; k--) {
+			switch (rnd_below(3)) {
+			case 0:
+				len = rnd_below(len);
+				break;
+			case 1:
+				buf[rnd_below(len)] ^=
+					(char)(1 << rnd_below(8));
+				break;
+			default:
+				buf[rnd_below(len)] = (char)rnd();
+			}
+		}
+		out = (struct raft_msg *)1;
+		if (raftwire_decode_bin(buf, len, &m2, &out, &n2, &e) ==
+		    RC_OK) {
+			if (raftwire_encode_bin(&m2, out, n2, &buf2, &len2,
+						&e) != RC_OK)
+				fail_msg("accepted batch does not re-encode: "
+					 "%s", e.msg);
+			assert_int_equal(len, len2);
+			assert_memory_equal(buf, buf2, len);
+			free(buf2);
+			raftwire_batch_release(out, n2);
+			accepted++;
+		} else {
+			assert_null(out);
+			assert_int_equal(n2, 0);
+			assert_true(e.msg[0] != '\0');
+			refused++;
+		}
+		free(buf);
+	}
+	print_message("binary mutation: %d accepted, %d refused\n", accepted,
+		      refused);
+	assert_true(accepted > 500);
+	assert_true(refused > 5000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1253,6 +1436,9 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_random_roundtrip),
 		cmocka_unit_test(test_mutation),
+		cmocka_unit_test(test_bin_roundtrip),
+		cmocka_unit_test(test_bin_errors),
+		cmocka_unit_test(test_bin_mutation),
 	};
 
 	return cmocka_run_group_tests_name("raftwire", tests, NULL, NULL);
