@@ -302,7 +302,7 @@ bad() {
 
 @test "bad input gets a 4xx in the JSON error shape and the node keeps serving" {
 	cluster_start "$T/bad"
-	local d="$T/bad" a f l
+	local d="$T/bad" a f l fid
 	# the start waits for leaders, but on a loaded machine one may
 	# already be changing: take the leader once one is known
 	wait_until 10 leader_id "$d"
@@ -321,6 +321,25 @@ bad() {
 		-H 'X-Rangedb-Node: 1' -H 'Content-Type: application/json' \
 		-d '{"from":1,"msgs":[{"type":"heartbeat","group":99,"from":1,"to":2,"term":1}]}'
 	assert_output 204
+	# the binary form (the transport's): bad magic, truncation, trailing
+	# bytes are refused like bad JSON
+	bad "$f" POST /raft 400 bad_input -H 'X-Rangedb-Node: 1' \
+		-H 'Content-Type: application/x-rangedb-raft' --data-binary 'XXXXYYYY'
+	bad "$f" POST /raft 400 bad_input -H 'X-Rangedb-Node: 1' \
+		-H 'Content-Type: application/x-rangedb-raft' --data-binary 'RRB1'
+	printf 'RRB1\000\000\000\000\000\000\000\000\001%024d\000\000\000\000zz' 0 >"$d/bin"
+	bad "$f" POST /raft 400 bad_input -H 'X-Rangedb-Node: 1' \
+		-H 'Content-Type: application/x-rangedb-raft' --data-binary "@$d/bin"
+	# a batch that asks for a reply gets 204, or 200 with the node's own
+	# messages to the sender, as a batch from it
+	fid=$(follower_of "$d")
+	run curl -s -o "$d/reply" -w '%{http_code}' -X POST "http://$f/raft" \
+		-H "X-Rangedb-Node: $l" -H 'Content-Type: application/json' \
+		-d "{\"from\":$l,\"reply\":true,\"msgs\":[{\"type\":\"heartbeat\",\"group\":99,\"from\":$l,\"to\":$fid,\"term\":1}]}"
+	[[ "$output" == 204 || "$output" == 200 ]]
+	if [ "$output" = 200 ]; then
+		run -0 jq -e ".from == $fid and (.msgs | length) > 0 and all(.msgs[]; .to == $l)" "$d/reply"
+	fi
 	# from a non-member
 	bad "$f" POST /raft 400 bad_input -H 'X-Rangedb-Node: 9' \
 		-d '{"from":9,"msgs":[{"type":"heartbeat","group":2,"from":9,"to":2,"term":999}]}'

@@ -715,18 +715,17 @@ static int status_offsets(struct raftd_api *a, json_t *j)
  * ahead, refuses them, hears no quorum and cannot lead).  The offset is
  * kept for /status and the refusal logged at most every 5 s.
  */
-static int clock_check(struct raftd_api *a, const json_t *body,
+static int clock_check(struct raftd_api *a, uint64_t clock_ms,
 		       uint64_t from, struct err *e)
 {
-	const json_t *c = json_object_get(body, "clock_ms");
 	uint64_t now = util_mono_ms();
 	int64_t off;
 	size_t i;
 	int log = 0;
 
-	if (!json_is_integer(c))
-		return RC_OK;		/* an older peer: nothing to check */
-	off = (int64_t)json_integer_value(c) - (int64_t)fault_wall_ms(NULL);
+	if (clock_ms == 0 || clock_ms > (uint64_t)INT64_MAX)
+		return RC_OK;		/* not sent: nothing to check */
+	off = (int64_t)clock_ms - (int64_t)fault_wall_ms(NULL);
 	pthread_mutex_lock(&a->off_mu);
 	for (i = 0; i < a->n_offs && a->offs[i].peer != from; i++)
 		;
@@ -771,32 +770,25 @@ static int rx_deliver(void *arg, uint64_t from, struct raft_msg *msgs,
 }
 
 /*
- * A batch from peer `from` (decoded and checked by the caller; it takes
- * the messages) with its JSON, to rxorder: the clock check, then in the
- * order sent (rxorder.h).
+ * A batch from a peer (decoded and checked by the caller; this takes the
+ * messages) to rxorder: the sender must be a member, its clock not too
+ * far ahead; then in the order sent (rxorder.h).
  */
-static int raft_submit(struct raftd_api *a, const json_t *body,
-		       uint64_t from, struct raft_msg *msgs, size_t n,
-		       struct err *e)
+static int raft_submit(struct raftd_api *a, const struct raftwire_meta *m,
+		       struct raft_msg *msgs, size_t n, struct err *e)
 {
-	const json_t *je = json_object_get(body, "epoch");
-	const json_t *js = json_object_get(body, "seq");
-	json_int_t ep = json_is_integer(je) ? json_integer_value(je) : 0;
-	json_int_t sq = json_is_integer(js) ? json_integer_value(js) : 0;
 	int rc;
 
-	if (node_member_addr(a->node, from) == NULL)
+	if (node_member_addr(a->node, m->from) == NULL)
 		rc = err_set(e, RC_BAD_INPUT, "node %" PRIu64 " is not a "
-			     "member of this cluster", from);
+			     "member of this cluster", m->from);
 	else
-		rc = clock_check(a, body, from, e);
+		rc = clock_check(a, m->clock_ms, m->from, e);
 	if (rc != RC_OK) {
 		raftwire_batch_release(msgs, n);
 		return rc;
 	}
-	return rxorder_submit(a->rx, from, ep > 0 ? (uint64_t)ep : 0,
-			      sq > 0 ? (uint64_t)sq : 0,
-			      json_is_true(json_object_get(body, "resync")),
+	return rxorder_submit(a->rx, m->from, m->epoch, m->seq, m->resync,
 			      msgs, n, util_mono_ms(), e);
 }
 
@@ -816,62 +808,103 @@ static void raft_count(struct raftd_api *a, int rc, uint64_t from,
 }
 
 /* The transport's hook: a batch in a peer's answer to our POST /raft. */
-static void raft_answer(void *arg, uint64_t peer, const json_t *body)
+static void raft_answer(void *arg, const struct raftwire_meta *meta,
+			struct raft_msg *msgs, size_t n)
 {
 	struct raftd_api *a = arg;
-	struct raft_msg *msgs = NULL;
-	uint64_t from = 0;
-	size_t n = 0;
 	struct err e;
-	int rc;
 
-	rc = transport_decode_request(body, &from, &msgs, &n, &e);
-	if (rc == RC_OK && from != peer) {
-		raftwire_batch_release(msgs, n);
-		rc = err_set(&e, RC_BAD_INPUT, "node %" PRIu64 " answered "
-			     "with a batch from %" PRIu64, peer, from);
-	}
-	if (rc == RC_OK)
-		rc = raft_submit(a, body, from, msgs, n, &e);
-	raft_count(a, rc, peer, &e);
+	raft_count(a, raft_submit(a, meta, msgs, n, &e), meta->from, &e);
+}
+
+/* A u64 member of a JSON batch; 0 when absent or not a number >= 0. */
+static uint64_t batch_u64(const json_t *body, const char *key)
+{
+	const json_t *v = json_object_get(body, key);
+
+	return json_is_integer(v) && json_integer_value(v) > 0 ?
+	       (uint64_t)json_integer_value(v) : 0;
 }
 
 /*
- * POST /raft.  With "reply": true the answer may carry this node's own
- * messages to the sender: the handler waits (at most RAFT_REPLY_WAIT_MS)
- * for the loop to handle the batch, then takes what the transport queued
- * for that peer meanwhile (a follower's acknowledgements, above all) and
- * answers 200 with it as a batch; 204 when there is none.
+ * The body of POST /raft, binary (the transport's) or JSON: messages and
+ * meta, the X-Rangedb-Node header checked against the batch's from.
+ */
+static int raft_decode(const struct http_req *req, struct raftwire_meta *m,
+		       struct raft_msg **msgs, size_t *n, int *binary,
+		       struct err *e)
+{
+	const char *ct = http_req_header(req, "Content-Type");
+	const char *hdr = http_req_header(req, TRANSPORT_NODE_HEADER);
+	json_t *j = NULL;
+	uint64_t hfrom;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	*binary = ct != NULL && strncmp(ct, RAFTWIRE_BIN_TYPE,
+					strlen(RAFTWIRE_BIN_TYPE)) == 0;
+	if (*binary) {
+		rc = raftwire_decode_bin(req->body, req->body_len, m, msgs, n,
+					 e);
+	} else {
+		rc = req->body_len == 0 ?
+		     err_set(e, RC_BAD_INPUT, "request body: empty; a raft "
+			     "batch is expected") :
+		     jx_parse_object(req->body, req->body_len, &j, e);
+		if (rc != RC_OK && req->body_len > 0)
+			err_prefix(e, "request body");
+		if (rc == RC_OK)
+			rc = transport_decode_request(j, &m->from, msgs, n,
+						      e);
+		if (rc == RC_OK) {
+			m->clock_ms = batch_u64(j, "clock_ms");
+			m->epoch = batch_u64(j, "epoch");
+			m->seq = batch_u64(j, "seq");
+			m->resync = json_is_true(json_object_get(j, "resync"));
+			m->reply = json_is_true(json_object_get(j, "reply"));
+		}
+		json_decref(j);
+	}
+	if (rc == RC_OK && hdr != NULL &&
+	    (util_parse_u64(hdr, 1, UINT64_MAX, &hfrom, TRANSPORT_NODE_HEADER,
+			    e) != RC_OK || hfrom != m->from)) {
+		rc = err_set(e, RC_BAD_INPUT, "header %s: '%s' does not match "
+			     "the batch's from %" PRIu64,
+			     TRANSPORT_NODE_HEADER, hdr, m->from);
+		raftwire_batch_release(*msgs, *n);
+		*msgs = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+/*
+ * POST /raft.  With "reply" the answer may carry this node's own messages
+ * to the sender: the handler waits (at most RAFT_REPLY_WAIT_MS) for the
+ * loop to handle the batch, then takes what the transport queued for that
+ * peer meanwhile (a follower's acknowledgements, above all) and answers
+ * 200 with it as a batch in the request's form; 204 when there is none.
  */
 static void handle_raft(const struct http_req *req, struct http_resp *resp,
 			void *arg)
 {
 	struct raftd_api *a = arg;
-	const char *hdr = http_req_header(req, TRANSPORT_NODE_HEADER);
 	struct transport *tp = node_transport(a->node);
+	struct raftwire_meta m;
 	struct raft_msg *msgs = NULL;
-	uint64_t from = 0, hfrom;
 	size_t n = 0;
 	struct err e;
-	int rc, expect = 0;
+	int rc, expect = 0, binary = 0;
 
-	rc = transport_decode_request(req->json, &from, &msgs, &n, &e);
-	if (rc == RC_OK && hdr != NULL &&
-	    (util_parse_u64(hdr, 1, UINT64_MAX, &hfrom, TRANSPORT_NODE_HEADER,
-			    &e) != RC_OK || hfrom != from)) {
-		rc = err_set(&e, RC_BAD_INPUT, "header %s: '%s' does not match "
-			     "the batch's from %" PRIu64,
-			     TRANSPORT_NODE_HEADER, hdr, from);
-		raftwire_batch_release(msgs, n);
-	}
+	rc = raft_decode(req, &m, &msgs, &n, &binary, &e);
 	if (rc == RC_OK) {
 		/* before the node sees it: what it queues for the sender
 		   waits for our answer, no lane takes it */
-		if (json_is_true(json_object_get(req->json, "reply")))
-			expect = transport_reply_expect(tp, from);
-		rc = raft_submit(a, req->json, from, msgs, n, &e);
+		if (m.reply)
+			expect = transport_reply_expect(tp, m.from);
+		rc = raft_submit(a, &m, msgs, n, &e);
 	}
-	raft_count(a, rc, from, &e);
+	raft_count(a, rc, m.from, &e);
 	if (expect) {
 		char *body = NULL;
 		size_t len = 0;
@@ -880,11 +913,14 @@ static void handle_raft(const struct http_req *req, struct http_resp *resp,
 		if (rc == RC_OK)
 			node_rx_wait(a->node, node_rx_seq(a->node),
 				     RAFT_REPLY_WAIT_MS);
-		if (transport_reply_take(tp, from, &body, &len, &e2) ==
-		    RC_OK && body != NULL && rc == RC_OK) {
+		if (transport_reply_take(tp, m.from, binary, &body, &len,
+					 &e2) == RC_OK && body != NULL &&
+		    rc == RC_OK) {
 			resp->status = 200;
 			resp->body = body;
 			resp->body_len = len;
+			if (binary)
+				resp->content_type = RAFTWIRE_BIN_TYPE;
 			return;
 		}
 		free(body);
@@ -1583,7 +1619,7 @@ int raftd_api_start(struct raftd_api **out, struct node *n,
 	R("GET", "/kv", 0, 0, handle_kv_scan);
 	R("POST", "/kv/batch", HTTP_JSON_BODY, RAFTD_API_MAX_BATCH,
 	  handle_kv_batch);
-	R("POST", "/raft", HTTP_JSON_BODY, RAFTD_API_MAX_RAFT, handle_raft);
+	R("POST", "/raft", 0, RAFTD_API_MAX_RAFT, handle_raft);
 	R("GET", "/meta/ranges", 0, 0, handle_meta_ranges);
 	R("GET", "/meta/locate", 0, 0, handle_meta_locate);
 	R("GET", "/meta/nodes", 0, 0, handle_meta_nodes);

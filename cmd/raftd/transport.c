@@ -5,7 +5,8 @@
  * messages, at most max_queue_msgs long), a condition variable and
  * TRANSPORT_LANES sender threads ("lanes"), each with its own connection.
  * An idle lane swaps the whole queue out for its spare array in O(1),
- * encodes it as one raftwire batch and POSTs it; the caller of
+ * encodes it as one raftwire batch (the binary form: no JSON objects or
+ * base64 on the hot path) and POSTs it; the caller of
  * transport_send() only ever waits for that swap.  With one lane, what is
  * queued while a POST is out waits a whole round trip for it to come back
  * (a commit index sent right after a commit delays the next write's
@@ -29,7 +30,7 @@
  * peer's mutex, so transport_stats() is a consistent snapshot and metrics
  * registered late are seeded with what was counted before.
  *
- * Every POST asks for a reply ("reply": true): the peer's handler may
+ * Every POST asks for a reply (the "reply" flag): the peer's handler may
  * answer 200 with its own messages to us, taken from its queue for us
  * once its node handled our batch (transport_reply_take), numbered in the
  * same sequence; the lane hands them to the deliver hook (raftd's api.c).
@@ -250,23 +251,35 @@ static void peer_count(struct tpeer *p, uint64_t sent, uint64_t dropped,
 	pthread_mutex_unlock(&p->mu);
 }
 
-/* The JSON object of a batch in a peer's answer, to the delivery hook. */
+/* A batch in a peer's answer (binary, like our POST), to the hook. */
 static void peer_got_reply(struct tpeer *p, const char *reply, size_t len)
 {
 	struct transport *t = p->t;
-	json_t *j = NULL;
+	struct raftwire_meta meta;
+	struct raft_msg *msgs = NULL;
+	size_t n = 0;
 	struct err e = { 0 };
+	int rc;
 
-	if (jx_parse_object(reply, len, &j, &e) != RC_OK) {
+	rc = raftwire_decode_bin(reply, len, &meta, &msgs, &n, &e);
+	if (rc == RC_OK && meta.from != p->id) {
+		raftwire_batch_release(msgs, n);
+		rc = err_set(&e, RC_BAD_INPUT, "the batch is from node %"
+			     PRIu64, meta.from);
+	}
+	if (rc != RC_OK) {
 		log_warn("peer=%" PRIu64 " msg=\"cannot read the raft batch "
 			 "in an answer; dropped\" err=\"%s\"", p->id, e.msg);
 		return;
 	}
 	pthread_rwlock_rdlock(&t->deliver_lock);
-	if (t->deliver != NULL)
-		t->deliver(t->deliver_arg, p->id, j);
+	if (t->deliver != NULL) {
+		t->deliver(t->deliver_arg, &meta, msgs, n);
+		msgs = NULL;
+		n = 0;
+	}
 	pthread_rwlock_unlock(&t->deliver_lock);
-	json_decref(j);
+	raftwire_batch_release(msgs, n);
 }
 
 static void unknown_count(struct transport *t, uint64_t dropped)
@@ -289,7 +302,7 @@ static int peer_post(struct tlane *l, const char *body, size_t len,
 	size_t reply_len = 0;
 	int rc, status = 0;
 
-	rc = http_client_do(l->hc, "POST", "/raft", "application/json", body,
+	rc = http_client_do(l->hc, "POST", "/raft", RAFTWIRE_BIN_TYPE, body,
 			    len, &status, &reply, &reply_len, e);
 	if (rc != RC_OK)
 		return rc;
@@ -336,35 +349,51 @@ static void peer_lost(struct tpeer *p)
 }
 
 /*
- * The body of one batch of p's messages: raftwire's encoding, the
- * sender's clock (the receiver's clock-offset check), the number (seq > 0:
- * epoch, seq, resync; rxorder.h) and, for a POST, "reply": the receiver
- * may answer with its own messages to us (transport_reply_take).
+ * The body of one batch of p's messages: the sender's clock (for the
+ * receiver's clock-offset check), the number (seq > 0: epoch, seq, resync;
+ * rxorder.h) and, for a POST, "reply": the receiver may answer with its
+ * own messages to us (transport_reply_take).  binary: raftwire's binary
+ * form (what the lanes send), else its JSON form (the answer to a JSON
+ * POST, from a script or an older peer).
  */
 static int batch_body(struct tpeer *p, const struct raft_msg *msgs,
 		      size_t n, uint64_t seq, int resync, int want_reply,
-		      char **body, size_t *len, struct err *e)
+		      int binary, char **body, size_t *len, struct err *e)
 {
+	struct raftwire_meta meta;
 	json_t *j = NULL;
 	int rc;
 
 	*body = NULL;
 	*len = 0;
-	rc = raftwire_encode_batch(p->t->self, msgs, n, &j, e);
-	if (rc == RC_OK &&
-	    (json_object_set_new(j, "clock_ms",
-				 json_integer((json_int_t)fault_wall_ms(NULL)))
-	     || (want_reply && json_object_set_new(j, "reply", json_true()))
-	     || (seq != 0 &&
-		 (json_object_set_new(j, "epoch",
-				      json_integer((json_int_t)p->t->epoch)) ||
-		  json_object_set_new(j, "seq", json_integer((json_int_t)seq))
-		  || (resync &&
-		      json_object_set_new(j, "resync", json_true()))))))
-		rc = err_set(e, RC_NOMEM, "out of memory");
-	if (rc == RC_OK)
-		rc = jx_dump(j, body, len, e);
-	json_decref(j);
+	memset(&meta, 0, sizeof(meta));
+	meta.from = p->t->self;
+	meta.clock_ms = fault_wall_ms(NULL);
+	meta.reply = want_reply;
+	if (seq != 0) {
+		meta.epoch = p->t->epoch;
+		meta.seq = seq;
+		meta.resync = resync;
+	}
+	if (binary) {
+		rc = raftwire_encode_bin(&meta, msgs, n, body, len, e);
+	} else {
+		rc = raftwire_encode_batch(meta.from, msgs, n, &j, e);
+		if (rc == RC_OK &&
+		    (json_object_set_new(j, "clock_ms",
+				json_integer((json_int_t)meta.clock_ms)) ||
+		     (seq != 0 &&
+		      (json_object_set_new(j, "epoch",
+				json_integer((json_int_t)meta.epoch)) ||
+		       json_object_set_new(j, "seq",
+				json_integer((json_int_t)seq)) ||
+		       (resync &&
+			json_object_set_new(j, "resync", json_true()))))))
+			rc = err_set(e, RC_NOMEM, "out of memory");
+		if (rc == RC_OK)
+			rc = jx_dump(j, body, len, e);
+		json_decref(j);
+	}
 	if (rc == RC_OK && *len > TRANSPORT_MAX_BODY) {
 		rc = err_set(e, RC_TOO_LARGE, "batch body of %zu bytes is "
 			     "over the limit of %zu", *len,
@@ -394,7 +423,7 @@ static void peer_send_range(struct tlane *l, const struct raft_msg *msgs,
 		return;
 	}
 	fault_net_wait();	/* a slow-net drill */
-	rc = batch_body(p, msgs, n, seq, resync, 1, &body, &len, &e);
+	rc = batch_body(p, msgs, n, seq, resync, 1, 1, &body, &len, &e);
 	if (rc != RC_OK && rc != RC_NOMEM && n > 1) {
 		log_debug("peer=%" PRIu64 " msg=\"splitting batch\" msgs=%zu "
 			  "err=\"%s\"", p->id, n, e.msg);
@@ -908,8 +937,8 @@ int transport_reply_expect(struct transport *t, uint64_t peer)
 	return 1;
 }
 
-int transport_reply_take(struct transport *t, uint64_t peer, char **body,
-			 size_t *len, struct err *e)
+int transport_reply_take(struct transport *t, uint64_t peer, int binary,
+			 char **body, size_t *len, struct err *e)
 {
 	struct tpeer *p = t == NULL ? NULL : find_peer(t, peer);
 	struct raft_msg *batch;
@@ -943,7 +972,7 @@ int transport_reply_take(struct transport *t, uint64_t peer, char **body,
 	p->resync = 0;
 	pthread_mutex_unlock(&p->mu);
 
-	rc = batch_body(p, batch, n, seq, resync, 0, body, len, e);
+	rc = batch_body(p, batch, n, seq, resync, 0, binary, body, len, e);
 	for (size_t i = 0; i < n; i++)
 		msg_release(&batch[i]);
 	free(batch);

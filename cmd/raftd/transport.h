@@ -37,6 +37,7 @@
 #include "err.h"
 #include "metrics.h"
 #include "raft.h"
+#include "raftwire.h"
 
 /* The largest request body sent (raftd's POST /raft accepts 64 MiB). */
 #define TRANSPORT_MAX_BODY ((size_t)64 << 20)
@@ -128,32 +129,40 @@ void transport_stats(struct transport *t, uint64_t peer,
 void transport_free(struct transport *t);
 
 /*
- * Answers that carry a batch.  A POST /raft says "reply": true; the
- * receiving node may answer 200 with a batch of its own messages to the
- * sender (the same JSON shape, numbered in the same sequence as its
- * POSTs, so rxorder keeps them in order) instead of POSTing them: an
- * follower's acknowledgements ride back on the leader's append, one HTTP
- * exchange instead of two.
+ * The lanes POST raftwire's binary form (RAFTWIRE_BIN_TYPE); POST /raft
+ * also takes the JSON form (scripts, tests), decoded by
+ * transport_decode_request.
+ *
+ * Answers that carry a batch.  A POST /raft says "reply"; the receiving
+ * node may answer 200 with a batch of its own messages to the sender (in
+ * the form of the request, numbered in the same sequence as its POSTs, so
+ * rxorder keeps them in order) instead of POSTing them: a follower's
+ * acknowledgements ride back on the leader's append, one HTTP exchange
+ * instead of two.
  *
  * Receiving side (the handler of the peer's POST): transport_reply_expect
  * (peer) before handing the batch to the node, so no lane takes what the
  * node is about to queue for that peer; then, once the node has handled
  * it, transport_reply_take(peer, &body, &len) takes the peer's whole
- * queue as a batch body (*body NULL: nothing to send; free() it).  Every
- * expect is matched by one take.  Returns 0 from expect for an unknown
- * peer (then no take).
+ * queue as a batch body, binary or JSON (*body NULL: nothing to send;
+ * free() it).  Every expect is matched by one take.  Returns 0 from
+ * expect for an unknown peer (then no take).
  *
- * Sending side: a batch in an answer is parsed and handed to fn(arg,
- * peer, json) on the lane's thread; set it once, before traffic matters
- * (answers that come before are dropped; Raft resends).
+ * Sending side: a batch in an answer is decoded (its from checked to be
+ * the peer's) and handed to fn(arg, meta, msgs, n), which takes the
+ * messages (raftwire_batch_release), on the lane's thread.  Set it once,
+ * before traffic matters (answers that come before are dropped; Raft
+ * resends); once transport_set_deliver returns, the old hook is not
+ * running.
  */
-typedef void (*transport_deliver_fn)(void *arg, uint64_t from,
-				     const json_t *batch);
+typedef void (*transport_deliver_fn)(void *arg,
+				     const struct raftwire_meta *meta,
+				     struct raft_msg *msgs, size_t n);
 void transport_set_deliver(struct transport *t, transport_deliver_fn fn,
 			   void *arg);
 int transport_reply_expect(struct transport *t, uint64_t peer);
-int transport_reply_take(struct transport *t, uint64_t peer, char **body,
-			 size_t *len, struct err *e);
+int transport_reply_take(struct transport *t, uint64_t peer, int binary,
+			 char **body, size_t *len, struct err *e);
 
 /*
  * Receive side, for POST /raft: raftwire_decode_batch() plus checks that

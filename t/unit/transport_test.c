@@ -27,6 +27,7 @@
 
 #include "http.h"
 #include "log.h"
+#include "jx.h"
 #include "metrics.h"
 #include "raftwire.h"
 #include "rxorder.h"
@@ -100,45 +101,74 @@ static int fake_deliver(void *arg, uint64_t from, struct raft_msg *msgs,
 	return RC_OK;
 }
 
+/* A POST /raft body, binary (the lanes') or JSON, as raftd reads it. */
+static int fake_decode(const struct http_req *req, struct raftwire_meta *m,
+		       struct raft_msg **msgs, size_t *n, int *binary,
+		       struct err *e)
+{
+	const char *ct = http_req_header(req, "Content-Type");
+	json_t *j = NULL;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	*binary = ct != NULL && strcmp(ct, RAFTWIRE_BIN_TYPE) == 0;
+	if (*binary)
+		return raftwire_decode_bin(req->body, req->body_len, m, msgs,
+					   n, e);
+	rc = jx_parse_object(req->body, req->body_len, &j, e);
+	if (rc == RC_OK)
+		rc = transport_decode_request(j, &m->from, msgs, n, e);
+	if (rc == RC_OK) {
+		const json_t *je = json_object_get(j, "epoch");
+		const json_t *js = json_object_get(j, "seq");
+
+		m->epoch = json_is_integer(je) ?
+			   (uint64_t)json_integer_value(je) : 0;
+		m->seq = json_is_integer(js) ?
+			 (uint64_t)json_integer_value(js) : 0;
+		m->resync = json_is_true(json_object_get(j, "resync"));
+		m->reply = json_is_true(json_object_get(j, "reply"));
+	}
+	json_decref(j);
+	return rc;
+}
+
 /* No cmocka asserts here: handlers run on server threads. */
 static void raft_handler(const struct http_req *req, struct http_resp *resp,
 			 void *arg)
 {
 	struct fake *f = arg;
 	struct raft_msg *msgs = NULL;
+	struct raftwire_meta m;
 	size_t n = 0;
 	uint64_t from;
 	const char *h;
-	const json_t *je, *js;
 	struct err e;
-	int status;
+	int status, binary;
 
 	h = http_req_header(req, "X-Rangedb-Node");
-	if (transport_decode_request(req->json, &from, &msgs, &n, &e) != 0) {
+	if (fake_decode(req, &m, &msgs, &n, &binary, &e) != 0) {
 		pthread_mutex_lock(&f->mu);
 		f->bad++;
 		pthread_mutex_unlock(&f->mu);
 		http_resp_err(resp, &e);
 		return;
 	}
+	from = m.from;
 	pthread_mutex_lock(&f->mu);
 	f->posts++;
 	if (h == NULL || strcmp(h, f->expect_from) != 0)
 		f->bad_header++;
 	status = f->status;
+	if (m.reply)
+		f->asked_reply++;
 	pthread_mutex_unlock(&f->mu);
 	if (status != 204) {
 		raftwire_batch_release(msgs, n);
 		http_resp_error(resp, RC_UNAVAILABLE, "told to fail");
 		return;
 	}
-	if (json_is_true(json_object_get(req->json, "reply"))) {
-		pthread_mutex_lock(&f->mu);
-		f->asked_reply++;
-		pthread_mutex_unlock(&f->mu);
-	}
-	if (f->reply_tp != NULL &&
-	    json_is_true(json_object_get(req->json, "reply")) &&
+	if (f->reply_tp != NULL && m.reply &&
 	    transport_reply_expect(f->reply_tp, from)) {
 		/* the "node": answers queued while the handler holds on */
 		struct raft_msg ans[64];
@@ -158,23 +188,20 @@ static void raft_handler(const struct http_req *req, struct http_resp *resp,
 			}
 		transport_send(f->reply_tp, ans, k);
 		raftwire_batch_release(msgs, n);
-		if (transport_reply_take(f->reply_tp, from, &body, &len,
-					 &e) == RC_OK && body != NULL) {
+		if (transport_reply_take(f->reply_tp, from, binary, &body,
+					 &len, &e) == RC_OK && body != NULL) {
 			resp->status = 200;
 			resp->body = body;
 			resp->body_len = len;
+			if (binary)
+				resp->content_type = RAFTWIRE_BIN_TYPE;
 			return;
 		}
 		resp->status = 204;
 		return;
 	}
-	je = json_object_get(req->json, "epoch");
-	js = json_object_get(req->json, "seq");
-	if (rxorder_submit(f->rx, from,
-			   json_is_integer(je) ? (uint64_t)json_integer_value(je) : 0,
-			   json_is_integer(js) ? (uint64_t)json_integer_value(js) : 0,
-			   json_is_true(json_object_get(req->json, "resync")),
-			   msgs, n, (uint64_t)now_ms(), &e) != RC_OK) {
+	if (rxorder_submit(f->rx, from, m.epoch, m.seq, m.resync, msgs, n,
+			   (uint64_t)now_ms(), &e) != RC_OK) {
 		http_resp_err(resp, &e);
 		return;
 	}
@@ -198,7 +225,7 @@ static struct fake *fake_start(uint64_t expect_from)
 		 (unsigned long long)expect_from);
 	assert_int_equal(http_server_new(&f->srv, &e), 0);
 	assert_int_equal(http_server_route(f->srv, "POST", "/raft",
-					   HTTP_JSON_BODY, (size_t)64 << 20,
+					   0, (size_t)64 << 20,
 					   raft_handler, f, &e), 0);
 	if (http_server_start(f->srv, &so, &e) != 0)
 		fail_msg("%s", e.msg);
@@ -397,21 +424,18 @@ struct answers {
 	uint64_t from;
 };
 
-static void answers_hook(void *arg, uint64_t peer, const json_t *batch)
+static void answers_hook(void *arg, const struct raftwire_meta *meta,
+			 struct raft_msg *msgs, size_t n)
 {
 	struct answers *a = arg;
-	struct raft_msg *msgs = NULL;
-	size_t n = 0;
-	uint64_t from = 0;
-	struct err e;
 
 	pthread_mutex_lock(&a->mu);
-	if (transport_decode_request(batch, &from, &msgs, &n, &e) != RC_OK ||
-	    from != peer || !json_is_integer(json_object_get(batch, "seq"))) {
+	if (meta->seq == 0 || meta->epoch == 0 || meta->reply ||
+	    n > 256 - a->n) {
 		a->bad++;
 	} else {
-		a->from = from;
-		for (size_t i = 0; i < n && a->n < 256; i++)
+		a->from = meta->from;
+		for (size_t i = 0; i < n; i++)
 			a->msgs[a->n++] = msgs[i];
 		free(msgs);
 		msgs = NULL;
