@@ -1334,7 +1334,10 @@ static void pick_profile(void)
 	P.lazy = chance(500);
 	P.flush = (unsigned)rnd_n(500);
 	if (O.break_old_term) {
-		/* make the Figure 8 window likely: small batches, churn */
+		/* make the Figure 8 window likely: small batches, churn,
+		   commits told at once (lazily they rarely reach anyone
+		   before the next leader overwrites them) */
+		P.lazy = 0;
 		P.max_msg_bytes = 1;
 		P.fault = 60 + (unsigned)rnd_n(60);
 		P.crash_mid = 0;
