@@ -628,6 +628,57 @@ older_than() {
 	now=$(tso "$1") && (($(phys "$now") > $(phys "$2") + $3))
 }
 
+@test "increments: the range adds to the latest committed value; a re-sent write gives the same; no number, overflow, bad by: 400, nothing written" {
+	local d="$T/incr" a t1 t2 t3 t4 many i
+	cluster_start "$d"
+	a=$(leader_addr "$d")
+	warm "$d" "$a" w1
+	# a 1PC of two increments from nothing: their values come back
+	t1=$(tso "$d")
+	tx "$a" /txn/commit1pc "{\"txn\":\"$TA\",\"ts\":\"$t1\",\"can_push\":true,\"ops\":[{\"op\":\"incr\",\"key\":\"c1\",\"by\":5},{\"op\":\"put\",\"key\":\"c0\",\"value\":\"x\"},{\"op\":\"incr\",\"key\":\"c2\",\"by\":\"-2\"}]}"
+	want 200 '.values == ["5", "-2"] and .ts == $t' --arg t "$t1"
+	get "$a" "$TB" "$t1" c1
+	found 5 "$t1"
+	get "$a" "$TB" "$t1" c2
+	found -2 "$t1"
+	# an intent of an increment: the same value however often it is sent
+	t2=$(tso "$d")
+	for i in 1 2; do
+		tx "$a" /txn/write "{\"txn\":\"$TB\",\"ts\":\"$t2\",\"anchor\":\"c1\",\"record\":true,\"ops\":[{\"op\":\"incr\",\"key\":\"c1\",\"by\":10}]}"
+		want 200 '.values == ["15"] and .ts == $t' --arg t "$t2"
+	done
+	t3=$(tso "$d")
+	txd "$a" /txn/record "{\"txn\":\"$TB\",\"anchor\":\"c1\",\"op\":\"commit\",\"ts\":\"$t2\",\"resolve\":[\"c1\"]}"
+	want 200 '.status == "committed"'
+	get "$a" "$TC" "$t3" c1
+	found 15 "$t2"
+	# not a number, an overflow: 400 bad_input naming the key, nothing
+	# of the command written
+	t4=$(tso "$d")
+	tx "$a" /txn/commit1pc "{\"txn\":\"$TA\",\"ts\":\"$t4\",\"ops\":$(ops put:c3:abc put:c4:9223372036854775807)}"
+	want 200
+	tx "$a" /txn/commit1pc "{\"txn\":\"$TA\",\"ts\":\"$(tso "$d")\",\"can_push\":true,\"ops\":[{\"op\":\"put\",\"key\":\"c5\",\"value\":\"y\"},{\"op\":\"incr\",\"key\":\"c3\",\"by\":1}]}"
+	want_bad
+	want 400 '.error.message | test("c3.*not a decimal integer")'
+	tx "$a" /txn/commit1pc "{\"txn\":\"$TA\",\"ts\":\"$(tso "$d")\",\"can_push\":true,\"ops\":[{\"op\":\"incr\",\"key\":\"c4\",\"by\":1}]}"
+	want_bad
+	want 400 '.error.message | test("c4.*overflow")'
+	get "$a" "$TC" "$(tso "$d")" c5
+	absent
+	get "$a" "$TC" "$(tso "$d")" c4
+	found 9223372036854775807 "$t4"
+	# a bad "by", or more increments than a write takes: refused at once
+	tx "$a" /txn/commit1pc "{\"txn\":\"$TA\",\"ts\":\"$(tso "$d")\",\"ops\":[{\"op\":\"incr\",\"key\":\"c1\",\"by\":\"two\"}]}"
+	want_bad
+	tx "$a" /txn/commit1pc "{\"txn\":\"$TA\",\"ts\":\"$(tso "$d")\",\"ops\":[{\"op\":\"incr\",\"key\":\"c1\"}]}"
+	want_bad
+	many=$(for i in $(seq 1 17); do printf '{"op":"incr","key":"m%d","by":1},' "$i"; done)
+	tx "$a" /txn/commit1pc "{\"txn\":\"$TA\",\"ts\":\"$(tso "$d")\",\"ops\":[${many%,}]}"
+	want_err 413 too_large
+	get "$a" "$TC" "$(tso "$d")" c1
+	found 15 "$t2"
+}
+
 @test "expiry: an unheartbeated record is aborted by a push; a missing record too, once old, which stops its creation" {
 	local d="$T/expiry" a ra r dts ets xts fts
 	cluster_start "$d" --raftd auto_split=false
@@ -1070,9 +1121,10 @@ older_than() {
 	want_bad
 	tx "$a" /txn/refresh "{\"txn\":\"$TA\",\"from\":\"$((t + 1))\",\"to\":\"$t\",\"spans\":[{\"key\":\"b1\"}]}"
 	want_bad
-	# ops: not an array, non-object, unknown op, empty, no key, no value
+	# ops: not an array, non-object, unknown op, an incr without a
+	# 64-bit "by", empty, no key, no value
 	for p in '{"op":"put","key":"b1","value":"x"}' '"put"' '["put"]' '[5]' '[null]' \
-		'[{"op":"incr","key":"b1","by":1}]' '[{"op":"get","key":"b1"}]' '[{"key":"b1","value":"x"}]' \
+		'[{"op":"incr","key":"b1","by":"one"}]' '[{"op":"incr","key":"b1"}]' '[{"op":"get","key":"b1"}]' '[{"key":"b1","value":"x"}]' \
 		'[]' '[{"op":"put","value":"x"}]' '[{"op":"put","key":"","value":"x"}]' \
 		'[{"op":"put","key":"b1"}]' '[{"op":"put","key":"b1","value":"x"},{"op":"zap","key":"b2"}]' \
 		'[{"op":"put","key":"b1","value":"x"},"put"]'; do

@@ -575,7 +575,7 @@ static int cmd_encode(const struct node_op *ops, size_t n_ops,
 	for (i = 0; i < n_ops; i++) {
 		int k = ops[i].kind;
 
-		if (k < NODE_OP_PUT || k > NODE_OP_RECORD)
+		if (k < NODE_OP_PUT || k > NODE_OP_LAST)
 			return err_set(e, RC_BAD_INPUT, "bad operation kind");
 		if (k >= NODE_OP_FREEZE && k <= NODE_OP_RETIRE && n_ops != 1)
 			return err_set(e, RC_BAD_INPUT, "a merge step is alone "
@@ -597,10 +597,13 @@ static int cmd_encode(const struct node_op *ops, size_t n_ops,
 		if ((k == NODE_OP_TXN) != (i == 0 &&
 					   ops[0].kind == NODE_OP_TXN) ||
 		    (i > 0 && ops[0].kind == NODE_OP_TXN &&
-		     k != NODE_OP_PUT && k != NODE_OP_DELETE))
+		     k != NODE_OP_PUT && k != NODE_OP_DELETE &&
+		     k != NODE_OP_TXN_INCR) ||
+		    (k == NODE_OP_TXN_INCR && (ops[0].kind != NODE_OP_TXN ||
+					       ops[i].vlen != 8)))
 			return err_set(e, RC_BAD_INPUT, "a transaction header "
-				       "comes first, followed by puts and "
-				       "deletes");
+				       "comes first, followed by puts, "
+				       "deletes and increments");
 		if (ops[i].klen == 0 && k != NODE_OP_DESC_PUT &&
 		    k != NODE_OP_FREEZE && k != NODE_OP_RETIRE)
 			return err_set(e, RC_BAD_INPUT, "empty key");
@@ -738,6 +741,8 @@ static void res_take(struct apply_res *res, struct txnops_res *tr)
 	res->tx.retry = tr->retry;
 	res->tx.aborted = tr->aborted;
 	res->tx.count += tr->count;
+	memcpy(res->tx.incr, tr->incr, sizeof(res->tx.incr));
+	res->tx.n_incr = tr->n_incr;
 	txnops_conflicts_release(&res->tx.conflicts);
 	res->tx.conflicts = tr->conflicts;
 	tr->conflicts.items = NULL;
@@ -768,7 +773,7 @@ static int cmd_op_next(const unsigned char *p, size_t len, size_t *off,
 	o += op->klen;
 	op->val = NULL;
 	op->vlen = 0;
-	if (op->kind < NODE_OP_PUT || op->kind > NODE_OP_RECORD)
+	if (op->kind < NODE_OP_PUT || op->kind > NODE_OP_LAST)
 		return err_set(e, RC_CORRUPT, "unknown operation %d", op->kind);
 	if (op->kind != NODE_OP_DELETE) {
 		if (len - o < 4)
@@ -813,7 +818,9 @@ static int txn_cmd_apply(struct range *rg, struct bdb_txn *txn,
 	for (uint32_t i = 1; i < n_ops; i++) {
 		if ((rc = cmd_op_next(p, len, &off, &op, e)) != RC_OK)
 			goto out;
-		if (op.kind != NODE_OP_PUT && op.kind != NODE_OP_DELETE) {
+		if ((op.kind != NODE_OP_PUT && op.kind != NODE_OP_DELETE &&
+		     op.kind != NODE_OP_TXN_INCR) ||
+		    (op.kind == NODE_OP_TXN_INCR && op.vlen != 8)) {
 			rc = err_set(e, RC_CORRUPT, "operation %d in a "
 				     "transaction", op.kind);
 			goto out;
@@ -822,6 +829,11 @@ static int txn_cmd_apply(struct range *rg, struct bdb_txn *txn,
 		w[n_w].klen = op.klen;
 		w[n_w].val = op.kind == NODE_OP_PUT ? op.val : NULL;
 		w[n_w].vlen = op.vlen;
+		if (op.kind == NODE_OP_TXN_INCR) {
+			w[n_w].incr = 1;
+			w[n_w].by = (int64_t)util_get_be64(op.val);
+			w[n_w].vlen = 0;
+		}
 		n_w++;
 	}
 	if (off != len) {
@@ -2944,7 +2956,7 @@ static int prop_prepare(struct node *n, struct range *rg, struct req *r,
 			continue;
 		}
 		if (op.kind == NODE_OP_PUT || op.kind == NODE_OP_DELETE ||
-		    op.kind == NODE_OP_INCR) {
+		    op.kind == NODE_OP_INCR || op.kind == NODE_OP_TXN_INCR) {
 			int own = 0;
 			uint64_t t = tscache_get_key_owner(tc, op.key, op.klen,
 							   owner, &own);
@@ -3019,7 +3031,8 @@ static void prop_latch(struct range *rg, struct req *r)
 		if (cmd_op_next(p, r->cmd_len, &off, &op, NULL) != RC_OK)
 			return;
 		if (op.kind == NODE_OP_PUT || op.kind == NODE_OP_DELETE ||
-		    op.kind == NODE_OP_INCR || op.kind == NODE_OP_RESOLVE)
+		    op.kind == NODE_OP_INCR || op.kind == NODE_OP_RESOLVE ||
+		    op.kind == NODE_OP_TXN_INCR)
 			rg->latch[latch_of(op.key, op.klen)] = r->index;
 	}
 }
@@ -3475,14 +3488,20 @@ int node_receive(struct node *n, const struct raft_msg *msgs, size_t n_msgs,
 	return RC_OK;
 }
 
-uint64_t node_rx_seq(struct node *n)
+/* *p read under n->mu (the node's counters other threads wait on). */
+static uint64_t counter_get(struct node *n, const uint64_t *p)
 {
 	uint64_t s;
 
 	pthread_mutex_lock(&n->mu);
-	s = n->rx_seq;
+	s = *p;
 	pthread_mutex_unlock(&n->mu);
 	return s;
+}
+
+uint64_t node_rx_seq(struct node *n)
+{
+	return counter_get(n, &n->rx_seq);
 }
 
 int node_rx_wait(struct node *n, uint64_t seq, unsigned ms)
@@ -3797,12 +3816,7 @@ int node_txn_record(struct node *n, uint64_t range_id, const void *anchor,
 
 uint64_t node_record_seq(struct node *n)
 {
-	uint64_t s;
-
-	pthread_mutex_lock(&n->mu);
-	s = n->record_seq;
-	pthread_mutex_unlock(&n->mu);
-	return s;
+	return counter_get(n, &n->record_seq);
 }
 
 void node_record_wait(struct node *n, uint64_t seq, unsigned ms)

@@ -143,8 +143,15 @@ enum node_op_kind {
 	 */
 	NODE_OP_TXN = 9,
 	NODE_OP_RESOLVE = 10,
-	NODE_OP_RECORD = 11
+	NODE_OP_RECORD = 11,
+	/*
+	 * In a TXN command, a write like PUT whose value is the key's latest
+	 * committed value plus BE64 val (an int64), computed when it applies
+	 * (txnops_write.incr); the values return in node_txn_result.incr.
+	 */
+	NODE_OP_TXN_INCR = 12
 };
+#define NODE_OP_LAST NODE_OP_TXN_INCR
 
 struct node_op {
 	int kind;		/* enum node_op_kind */
@@ -177,6 +184,8 @@ struct node_txn_result {
 	uint64_t count;		/* intents resolved */
 	int ambiguous;		/* failed, but may still take effect */
 	struct txnops_conflicts conflicts;	/* RC_CONFLICT: locked by */
+	int64_t incr[TXNOPS_MAX_INCR];	/* NODE_OP_TXN_INCR values, in order */
+	size_t n_incr;
 };
 
 /*

@@ -496,7 +496,11 @@ static int spans_parse(const json_t *arr, const char *what, struct spans *sp,
 	return RC_OK;
 }
 
-/* The writes of "ops": [{"op":"put","key","value"}|{"op":"delete","key"}]. */
+/*
+ * The writes of "ops": [{"op":"put","key","value"} | {"op":"delete","key"}
+ * | {"op":"incr","key","by"}] (by: an int64, as a number or a decimal
+ * string; at most TXNOPS_MAX_INCR increments).
+ */
 struct wops {
 	struct node_op *ops;	/* ops[0] reserved for the TXN header */
 	void **mem;
@@ -514,7 +518,7 @@ static void wops_free(struct wops *w)
 
 static int wops_parse(const json_t *arr, struct wops *w, struct err *e)
 {
-	size_t n = json_array_size(arr);
+	size_t n = json_array_size(arr), n_incr = 0;
 
 	memset(w, 0, sizeof(*w));
 	if (n == 0 || n > RAFTD_API_MAX_OPS)
@@ -556,9 +560,35 @@ static int wops_parse(const json_t *arr, struct wops *w, struct err *e)
 			op->vlen = vl;
 		} else if (strcmp(kind, "delete") == 0) {
 			op->kind = NODE_OP_DELETE;
+		} else if (strcmp(kind, "incr") == 0) {
+			const json_t *b = json_object_get(o, "by");
+			int64_t by = 0;
+			unsigned char *be;
+
+			if (++n_incr > TXNOPS_MAX_INCR)
+				return err_set(e, RC_TOO_LARGE, "ops[%zu]: at "
+					       "most %d increments in one "
+					       "write", i, TXNOPS_MAX_INCR);
+			if (json_is_integer(b))
+				by = json_integer_value(b);
+			else if (!json_is_string(b) ||
+				 util_parse_i64(json_string_value(b),
+						INT64_MIN, INT64_MAX, &by,
+						"by", NULL) != RC_OK)
+				return err_set(e, RC_BAD_INPUT, "ops[%zu]: "
+					       "'by' must be a 64-bit "
+					       "integer", i);
+			if ((be = malloc(8)) == NULL)
+				return err_set(e, RC_NOMEM, "out of memory");
+			w->mem[w->n_mem++] = be;
+			util_put_be64(be, (uint64_t)by);
+			op->kind = NODE_OP_TXN_INCR;
+			op->val = be;
+			op->vlen = 8;
 		} else {
 			return err_set(e, RC_BAD_INPUT, "ops[%zu]: op must be "
-				       "put or delete, got '%s'", i, kind);
+				       "put, delete or incr, got '%s'", i,
+				       kind);
 		}
 		op->key = k;
 		op->klen = kl;
@@ -654,8 +684,26 @@ static void handle_write(const struct http_req *req, struct http_resp *resp,
 		answer_err(t, req, resp, &e, rid, &r, &r.conflicts);
 		goto out;
 	}
-	http_resp_json(resp, 200, json_pack("{s:o, s:I}", "ts", ts_json(r.ts),
-					    "range_id", (json_int_t)rid));
+	{
+		json_t *j = json_pack("{s:o, s:I}", "ts", ts_json(r.ts),
+				      "range_id", (json_int_t)rid);
+		json_t *v = r.n_incr > 0 ? json_array() : NULL;
+
+		/* the increments' values, in the order of "ops" */
+		for (size_t i = 0; v != NULL && i < r.n_incr; i++) {
+			char b[24];
+
+			snprintf(b, sizeof(b), "%" PRId64, r.incr[i]);
+			json_array_append_new(v, json_string(b));
+		}
+		if (j == NULL || (r.n_incr > 0 && (v == NULL ||
+		    json_object_set_new(j, "values", v) != 0))) {
+			json_decref(j);
+			err_set(&e, RC_NOMEM, "out of memory");
+			goto bad;
+		}
+		http_resp_json(resp, 200, j);
+	}
 	goto out;
 bad:
 	http_resp_err(resp, &e);

@@ -305,6 +305,55 @@ static int foreign_intent(struct locktab *lt, struct bdb_txn *txn,
 	return RC_OK;
 }
 
+/*
+ * The value an increment writes: key's latest committed value (text of a
+ * decimal int64; absent: 0) + by, as text in buf.  Versions are committed
+ * values only (intents live in the lock table), so an own intent on the
+ * key is not counted.  A refusal in res for a bad value or an overflow.
+ */
+static int incr_value(struct mvcc *m, struct bdb_txn *txn,
+		      const struct txnops_write *w, char buf[24],
+		      size_t *len, int64_t *out, struct txnops_res *res,
+		      struct err *e)
+{
+	void *val = NULL;
+	size_t vlen = 0;
+	int64_t cur = 0;
+	char kb[80], tmp[24];
+	int rc;
+
+	rc = mvcc_get(m, txn, w->key, w->klen, UINT64_MAX, &val, &vlen, NULL,
+		      e);
+	if (rc != RC_OK && rc != RC_NOT_FOUND)
+		return rc;
+	if (rc == RC_OK) {
+		int ok = vlen > 0 && vlen < sizeof(tmp);
+
+		if (ok) {
+			memcpy(tmp, val, vlen);
+			tmp[vlen] = '\0';
+			ok = util_parse_i64(tmp, INT64_MIN, INT64_MAX, &cur,
+					    "value", NULL) == RC_OK;
+		}
+		free(val);
+		if (!ok) {
+			res_set(res, RC_BAD_INPUT, "incr: the value of '%s' "
+				"is not a decimal integer",
+				show(w->key, w->klen, kb, sizeof(kb)));
+			return RC_OK;
+		}
+	}
+	if ((w->by > 0 && cur > INT64_MAX - w->by) ||
+	    (w->by < 0 && cur < INT64_MIN - w->by)) {
+		res_set(res, RC_BAD_INPUT, "incr: '%s' would overflow",
+			show(w->key, w->klen, kb, sizeof(kb)));
+		return RC_OK;
+	}
+	*out = cur + w->by;
+	*len = (size_t)snprintf(buf, 24, "%" PRId64, *out);
+	return RC_OK;
+}
+
 /* Refuse res with the foreign intent it on key. */
 static int refuse_locked(struct txnops_res *res, const void *key,
 			 size_t klen, struct locktab_intent *it,
@@ -407,6 +456,25 @@ int txnops_apply_txn(struct mvcc *m, struct locktab *lt, struct bdb_txn *txn,
 			ts = latest + 1;
 	}
 	res->ts = ts;
+	/* increments: their values now (a refusal applies nowhere) */
+	res->n_incr = 0;
+	for (size_t i = 0; i < n_w; i++) {
+		char buf[24];
+		size_t len;
+
+		if (!w[i].incr)
+			continue;
+		if (res->n_incr >= TXNOPS_MAX_INCR) {
+			res_set(res, RC_BAD_INPUT, "at most %d increments in "
+				"one write", TXNOPS_MAX_INCR);
+			return RC_OK;
+		}
+		rc = incr_value(m, txn, &w[i], buf, &len,
+				&res->incr[res->n_incr], res, e);
+		if (rc != RC_OK || res->rc != RC_OK)
+			return rc;
+		res->n_incr++;
+	}
 	if (h->mode == TXNOPS_1PC) {
 		/*
 		 * The leader registered the read spans in its timestamp
@@ -441,11 +509,20 @@ int txnops_apply_txn(struct mvcc *m, struct locktab *lt, struct bdb_txn *txn,
 		if (rc != RC_OK)
 			return rc;
 	}
-	for (size_t i = 0; i < n_w; i++) {
+	for (size_t i = 0, k = 0; i < n_w; i++) {
+		const void *val = w[i].val;
+		size_t vlen = w[i].vlen;
+		char buf[24];
+
+		if (w[i].incr) {	/* the value computed above */
+			vlen = (size_t)snprintf(buf, sizeof(buf), "%" PRId64,
+						res->incr[k++]);
+			val = buf;
+		}
 		if (h->mode == TXNOPS_1PC) {
-			rc = w[i].val != NULL ?
-			     mvcc_put(m, txn, w[i].key, w[i].klen, ts, w[i].val,
-				      w[i].vlen, e) :
+			rc = val != NULL ?
+			     mvcc_put(m, txn, w[i].key, w[i].klen, ts, val,
+				      vlen, e) :
 			     mvcc_delete(m, txn, w[i].key, w[i].klen, ts, e);
 			if (rc == RC_OK && res->wrote != NULL)
 				res->wrote(res->wrote_arg, w[i].key, w[i].klen,
@@ -456,11 +533,11 @@ int txnops_apply_txn(struct mvcc *m, struct locktab *lt, struct bdb_txn *txn,
 			memset(&ni, 0, sizeof(ni));
 			memcpy(ni.txn, id, TXNOPS_ID_LEN);
 			ni.ts = ts;
-			ni.tombstone = w[i].val == NULL;
+			ni.tombstone = val == NULL;
 			ni.anchor = (void *)h->anchor;
 			ni.alen = h->alen;
-			ni.val = (void *)w[i].val;
-			ni.vlen = w[i].val ? w[i].vlen : 0;
+			ni.val = (void *)val;
+			ni.vlen = val ? vlen : 0;
 			rc = locktab_intent_put(lt, txn, w[i].key, w[i].klen,
 						&ni, e);
 		}

@@ -45,6 +45,8 @@
 #include "mvcc.h"
 
 #define TXNOPS_ID_LEN	LOCKTAB_ID_LEN
+/* increments in one transactional command (their values return inline) */
+#define TXNOPS_MAX_INCR	16
 #define TXNOPS_WTS_OFF	1		/* offset of wts in the payload */
 #define TXNOPS_MAX_CONFLICTS 100	/* foreign intents one answer names */
 
@@ -123,6 +125,9 @@ struct txnops_res {
 	uint64_t ts;
 	int status;		/* enum locktab_status, 0: no record */
 	uint64_t count;		/* intents resolved */
+	/* the values of the increments (txnops_write.incr), in order */
+	int64_t incr[TXNOPS_MAX_INCR];
+	size_t n_incr;
 	char msg[256];
 	struct txnops_conflicts conflicts;
 	/* if set, told of every MVCC version the apply writes */
@@ -130,12 +135,21 @@ struct txnops_res {
 	void *wrote_arg;
 };
 
-/* A write of a transactional or plain command. */
+/*
+ * A write of a transactional or plain command.  incr: val is NULL and the
+ * write is an increment by `by` of the key's latest committed value
+ * (decimal int64 text; absent: 0), evaluated when the command applies at
+ * the write's final timestamp (an own intent on the key is not counted,
+ * so a re-sent write gives the same value).  A value that is not an
+ * integer, or a sum that overflows, refuses the command (RC_BAD_INPUT).
+ */
 struct txnops_write {
 	const void *key;
 	size_t klen;
-	const void *val;	/* NULL: a delete */
+	const void *val;	/* NULL: a delete, or an increment */
 	size_t vlen;
+	int incr;
+	int64_t by;
 };
 
 /*

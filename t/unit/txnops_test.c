@@ -606,7 +606,9 @@ static void test_intents_lay(void **state)
 {
 	struct fx *f = *state;
 	struct txnops_write w[] = {
-		{ "a", 1, "va", 2 }, { "b", 1, NULL, 0 }, { "c", 1, "", 0 },
+		{ "a", 1, "va", 2, 0, 0 },
+		{ "b", 1, NULL, 0, 0, 0 },
+		{ "c", 1, "", 0, 0, 0 },
 	};
 	struct txnops_hdr h;
 	struct txnops_res res;
@@ -641,7 +643,7 @@ static void test_intents_lay(void **state)
 	buf = mkhdr(TXNOPS_INTENTS, 0, 500, 300, 0, "d", NULL, 0, &h, NULL);
 	res_init(&res, &wl);
 	assert_int_equal(apply2(f, B, &h, (struct txnops_write[]){
-					{ "d", 1, "vd", 2 } }, 1,
+					{ "d", 1, "vd", 2, 0, 0 } }, 1,
 				hlc_make(1000, 0), &res), RC_OK);
 	assert_int_equal(res.rc, RC_OK);
 	assert_int_equal(res.ts, 500);
@@ -650,10 +652,83 @@ static void test_intents_lay(void **state)
 	version(f, "e", 500, "x");
 	res_init(&res, &wl);
 	assert_int_equal(apply2(f, B, &h, (struct txnops_write[]){
-					{ "e", 1, "ve", 2 } }, 1,
+					{ "e", 1, "ve", 2, 0, 0 } }, 1,
 				hlc_make(1000, 0), &res), RC_OK);
 	assert_int_equal(res.ts, 501);
 	assert_intent(f, "e", B, 501, "d", "ve");
+	free(buf);
+}
+
+/*
+ * Increments: the latest committed value (absent 0) + by, computed when
+ * the write applies; an own intent on the key is not counted (a re-sent
+ * write gives the same value); a value that is no integer, or a sum that
+ * overflows, refuses the whole command.
+ */
+static void test_incr(void **state)
+{
+	struct fx *f = *state;
+	struct txnops_write w[] = {
+		{ "n", 1, NULL, 0, 1, 7 }, { "p", 1, "vp", 2, 0, 0 },
+		{ "z", 1, NULL, 0, 1, -3 },
+	};
+	struct txnops_hdr h;
+	struct txnops_res res;
+	struct wlog wl;
+	unsigned char *buf;
+
+	version(f, "n", 100, "35");
+	/* intents: values 42 and -3, the write at 101 */
+	buf = mkhdr(TXNOPS_INTENTS, 0, 50, 50, 0, "n", NULL, 0, &h, NULL);
+	res_init(&res, &wl);
+	assert_int_equal(apply2(f, A, &h, w, 3, hlc_make(1000, 0), &res),
+			 RC_OK);
+	assert_int_equal(res.rc, RC_OK);
+	assert_int_equal(res.ts, 101);
+	assert_int_equal(res.n_incr, 2);
+	assert_true(res.incr[0] == 42 && res.incr[1] == -3);
+	assert_intent(f, "n", A, 101, "n", "42");
+	assert_intent(f, "p", A, 101, "n", "vp");
+	assert_intent(f, "z", A, 101, "n", "-3");
+	/* the same write again: the same values, not 49 */
+	res_init(&res, &wl);
+	assert_int_equal(apply2(f, A, &h, w, 3, hlc_make(1001, 0), &res),
+			 RC_OK);
+	assert_int_equal(res.rc, RC_OK);
+	assert_true(res.incr[0] == 42 && res.incr[1] == -3);
+	assert_intent(f, "n", A, 101, "n", "42");
+	free(buf);
+
+	/* a one-phase commit writes the values as versions */
+	version(f, "c", 10, "-9223372036854775807");
+	buf = mkhdr(TXNOPS_1PC, TXNOPS_CAN_PUSH, 200, 200, 0, "", NULL, 0, &h,
+		    NULL);
+	res_init(&res, &wl);
+	assert_int_equal(apply2(f, B, &h, (struct txnops_write[]){
+					{ "c", 1, NULL, 0, 1, -1 },
+					{ "d", 1, NULL, 0, 1, 5 } }, 2,
+				hlc_make(1000, 0), &res), RC_OK);
+	assert_int_equal(res.rc, RC_OK);
+	assert_int_equal(res.n_incr, 2);
+	assert_value(f, "c", 200, "-9223372036854775808", 200);
+	assert_value(f, "d", 200, "5", 200);
+	/* overflow, and a value that is no integer: refused, nothing done */
+	version(f, "t", 10, "ten");
+	res_init(&res, &wl);
+	assert_int_equal(apply2(f, B, &h, (struct txnops_write[]){
+					{ "d", 1, NULL, 0, 1, 1 },
+					{ "c", 1, NULL, 0, 1, -1 } }, 2,
+				hlc_make(1000, 0), &res), RC_OK);
+	assert_int_equal(res.rc, RC_BAD_INPUT);
+	assert_non_null(strstr(res.msg, "overflow"));
+	assert_value(f, "d", UINT64_MAX, "5", 200);
+	res_init(&res, &wl);
+	assert_int_equal(apply2(f, B, &h, (struct txnops_write[]){
+					{ "t", 1, NULL, 0, 1, 1 } }, 1,
+				hlc_make(1000, 0), &res), RC_OK);
+	assert_int_equal(res.rc, RC_BAD_INPUT);
+	assert_non_null(strstr(res.msg, "not a decimal integer"));
+	assert_value(f, "t", UINT64_MAX, "ten", 10);
 	free(buf);
 }
 
@@ -661,7 +736,9 @@ static void test_intents_foreign_refuses(void **state)
 {
 	struct fx *f = *state;
 	struct txnops_write w[] = {
-		{ "a", 1, "va", 2 }, { "b", 1, "vb", 2 }, { "c", 1, NULL, 0 },
+		{ "a", 1, "va", 2, 0, 0 },
+		{ "b", 1, "vb", 2, 0, 0 },
+		{ "c", 1, NULL, 0, 0, 0 },
 	};
 	struct locktab_record r;
 	struct txnops_hdr h;
@@ -716,7 +793,7 @@ static void test_intents_own_overwritten(void **state)
 	buf = mkhdr(TXNOPS_INTENTS, 0, 100, 100, 0, "k", NULL, 0, &h, NULL);
 	res_init(&res, NULL);
 	assert_int_equal(apply2(f, A, &h, (struct txnops_write[]){
-					{ "k", 1, "v1", 2 } }, 1, 1, &res),
+					{ "k", 1, "v1", 2, 0, 0 } }, 1, 1, &res),
 			 RC_OK);
 	assert_int_equal(res.rc, RC_OK);
 	assert_intent(f, "k", A, 100, "k", "v1");
@@ -725,7 +802,7 @@ static void test_intents_own_overwritten(void **state)
 	buf = mkhdr(TXNOPS_INTENTS, 0, 120, 100, 0, "k", NULL, 0, &h, NULL);
 	res_init(&res, NULL);
 	assert_int_equal(apply2(f, A, &h, (struct txnops_write[]){
-					{ "k", 1, NULL, 0 } }, 1, 1, &res),
+					{ "k", 1, NULL, 0, 0, 0 } }, 1, 1, &res),
 			 RC_OK);
 	assert_int_equal(res.rc, RC_OK);
 	assert_int_equal(res.conflicts.n, 0);
@@ -734,7 +811,7 @@ static void test_intents_own_overwritten(void **state)
 	/* the same again: harmless */
 	res_init(&res, NULL);
 	assert_int_equal(apply2(f, A, &h, (struct txnops_write[]){
-					{ "k", 1, NULL, 0 } }, 1, 1, &res),
+					{ "k", 1, NULL, 0, 0, 0 } }, 1, 1, &res),
 			 RC_OK);
 	assert_int_equal(res.rc, RC_OK);
 	assert_intent(f, "k", A, 120, "k", NULL);
@@ -745,7 +822,10 @@ static void test_intents_own_overwritten(void **state)
 static void test_intents_record(void **state)
 {
 	struct fx *f = *state;
-	struct txnops_write w[] = { { "a", 1, "va", 2 }, { "q", 1, "vq", 2 } };
+	struct txnops_write w[] = {
+		{ "a", 1, "va", 2, 0, 0 },
+		{ "q", 1, "vq", 2, 0, 0 }
+	};
 	struct locktab_record r;
 	struct txnops_hdr h;
 	struct txnops_res res;
@@ -780,8 +860,8 @@ static void test_intents_record(void **state)
 		    0, &h, NULL);
 	res_init(&res, NULL);
 	assert_int_equal(apply2(f, B, &h, (struct txnops_write[]){
-					{ "b", 1, "vb", 2 },
-					{ "c", 1, "vc", 2 } }, 2, now2, &res),
+					{ "b", 1, "vb", 2, 0, 0 },
+					{ "c", 1, "vc", 2, 0, 0 } }, 2, now2, &res),
 			 RC_OK);
 	assert_int_equal(res.rc, RC_CONFLICT);
 	assert_int_equal(res.aborted, 1);
@@ -799,7 +879,7 @@ static void test_intents_record(void **state)
 		    0, &h, NULL);
 	res_init(&res, NULL);
 	assert_int_equal(apply2(f, C, &h, (struct txnops_write[]){
-					{ "c", 1, "vc", 2 } }, 1, now2, &res),
+					{ "c", 1, "vc", 2, 0, 0 } }, 1, now2, &res),
 			 RC_OK);
 	assert_int_equal(res.rc, RC_CONFLICT);
 	assert_int_equal(res.status, LOCKTAB_COMMITTED);
@@ -813,7 +893,10 @@ static void test_intents_record(void **state)
 static void test_check_pass_writes_nothing(void **state)
 {
 	struct fx *f = *state;
-	struct txnops_write w[] = { { "a", 1, "va", 2 }, { "b", 1, NULL, 0 } };
+	struct txnops_write w[] = {
+		{ "a", 1, "va", 2, 0, 0 },
+		{ "b", 1, NULL, 0, 0, 0 }
+	};
 	struct locktab_record r;
 	struct txnops_hdr h;
 	struct txnops_res res;
@@ -853,7 +936,9 @@ static void test_1pc_writes(void **state)
 {
 	struct fx *f = *state;
 	struct txnops_write w[] = {
-		{ "a", 1, "va", 2 }, { "b", 1, NULL, 0 }, { "c", 1, "vc", 2 },
+		{ "a", 1, "va", 2, 0, 0 },
+		{ "b", 1, NULL, 0, 0, 0 },
+		{ "c", 1, "vc", 2, 0, 0 },
 	};
 	struct locktab_record r;
 	struct txnops_hdr h;
@@ -889,8 +974,8 @@ static void test_1pc_writes(void **state)
 		    NULL);
 	res_init(&res, &wl);
 	assert_int_equal(apply2(f, A, &h, (struct txnops_write[]){
-					{ "e", 1, "ve", 2 },
-					{ "d", 1, "x", 1 } }, 2, 1, &res),
+					{ "e", 1, "ve", 2, 0, 0 },
+					{ "d", 1, "x", 1, 0, 0 } }, 2, 1, &res),
 			 RC_OK);
 	assert_int_equal(res.rc, RC_CONFLICT);
 	assert_int_equal(res.retry, 0);
@@ -906,7 +991,10 @@ static void test_1pc_writes(void **state)
 static void test_1pc_pushed(void **state)
 {
 	struct fx *f = *state;
-	struct txnops_write w[] = { { "a", 1, "va", 2 }, { "k", 1, "vk", 2 } };
+	struct txnops_write w[] = {
+		{ "a", 1, "va", 2, 0, 0 },
+		{ "k", 1, "vk", 2, 0, 0 }
+	};
 	struct txnops_hdr h;
 	struct txnops_res res;
 	struct wlog wl;
@@ -959,7 +1047,7 @@ static int try_1pc(struct fx *f, const struct txnops_span *sp, size_t n,
 		   uint64_t rts, uint64_t wts, int push, struct txnops_res *res,
 		   struct wlog *wl)
 {
-	struct txnops_write w[] = { { "w", 1, "vw", 2 } };
+	struct txnops_write w[] = { { "w", 1, "vw", 2, 0, 0 } };
 	struct txnops_hdr h;
 	unsigned char *buf;
 
@@ -1753,6 +1841,7 @@ int main(void)
 		cmocka_unit_test(test_hdr_bad_fields),
 		cmocka_unit_test_setup_teardown(test_intents_lay, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_incr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_intents_foreign_refuses,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_intents_own_overwritten,
