@@ -366,6 +366,9 @@ struct op {
 	size_t klen, vlen;
 	struct scan_args scan;
 	int64_t by;
+	/* incr evaluated by the range (txn_incr): see mark_blind */
+	int blind;
+	int64_t result;
 };
 
 struct oneshot {
@@ -437,6 +440,41 @@ static int op_parse(const json_t *j, struct op *op, struct err *e)
 	return RC_OK;
 }
 
+/*
+ * The increments the ranges may evaluate themselves (txn_incr: a blind
+ * write, no read before it): those on a key no other op of the request
+ * touches, in a request without scans.  A bank transfer's two increments
+ * then cost no read and no read span, so they never fail a refresh.  At
+ * most ONESHOT_MAX_BLIND of them (a range takes 16 per write), in
+ * requests of at most ONESHOT_BLIND_OPS ops (the check is quadratic);
+ * the others read, then write, as before.
+ */
+#define ONESHOT_MAX_BLIND	16
+#define ONESHOT_BLIND_OPS	64
+
+static void mark_blind(struct oneshot *o)
+{
+	size_t n_blind = 0;
+
+	if (o->n > ONESHOT_BLIND_OPS)
+		return;
+	for (size_t i = 0; i < o->n; i++)
+		if (o->ops[i].kind == OP_SCAN)
+			return;
+	for (size_t i = 0; i < o->n && n_blind < ONESHOT_MAX_BLIND; i++) {
+		struct op *op = &o->ops[i];
+		int alone = op->kind == OP_INCR;
+
+		for (size_t k = 0; alone && k < o->n; k++)
+			alone = k == i || o->ops[k].klen != op->klen ||
+				memcmp(o->ops[k].key, op->key, op->klen) != 0;
+		if (alone) {
+			op->blind = 1;
+			n_blind++;
+		}
+	}
+}
+
 static int oneshot_parse(const json_t *body, struct oneshot *o,
 			 struct err *e)
 {
@@ -459,6 +497,7 @@ static int oneshot_parse(const json_t *body, struct oneshot *o,
 		if ((rc = op_parse(j, &o->ops[i], e)) != RC_OK)
 			return err_prefix(e, "op %zu", i);
 	}
+	mark_blind(o);
 	return RC_OK;
 }
 
@@ -497,7 +536,7 @@ static int do_incr(struct txn *t, const struct op *op, json_t **out,
 	return *out ? RC_OK : err_set(e, RC_NOMEM, "out of memory");
 }
 
-static int do_op(struct txn *t, const struct op *op, json_t **out,
+static int do_op(struct txn *t, struct op *op, json_t **out,
 		 struct err *e)
 {
 	void *val = NULL;
@@ -523,7 +562,13 @@ static int do_op(struct txn *t, const struct op *op, json_t **out,
 			rc = err_set(e, RC_NOMEM, "out of memory");
 		return rc;
 	default:
-		return do_incr(t, op, out, e);
+		if (!op->blind)
+			return do_incr(t, op, out, e);
+		/* the value is known once committed (handle_oneshot) */
+		rc = txn_incr(t, op->key, op->klen, op->by, &op->result, e);
+		if (rc == RC_OK && (*out = json_object()) == NULL)
+			rc = err_set(e, RC_NOMEM, "out of memory");
+		return rc;
 	}
 }
 
@@ -573,6 +618,21 @@ static void handle_oneshot(const struct http_req *req,
 		reply_err(resp, &e);
 		oneshot_release(&o);
 		return;
+	}
+	/* the values the ranges wrote for the blind increments */
+	for (size_t i = 0; i < o.n; i++) {
+		char v[24];
+
+		if (!o.ops[i].blind)
+			continue;
+		snprintf(v, sizeof(v), "%" PRId64, o.ops[i].result);
+		if (json_object_set_new(json_array_get(o.results, i), "value",
+					json_string(v)) != 0) {
+			err_set(&e, RC_NOMEM, "out of memory");
+			reply_err(resp, &e);
+			oneshot_release(&o);
+			return;
+		}
 	}
 	j = json_pack("{s:O, s:I, s:b}", "results", o.results, "retries",
 		      (json_int_t)retries, "1pc", one_pc);

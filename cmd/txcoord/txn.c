@@ -613,6 +613,10 @@ int txn_get(struct txn *t, const void *key, size_t klen, int *found,
 		return rc;
 	/* the own write decides: no read of the store, no read span */
 	if ((b = txnbuf_get(&t->writes, key, klen)) != NULL) {
+		if (b->incr)
+			return err_set(e, RC_BAD_INPUT, "cannot read a key "
+				       "after an increment the range "
+				       "evaluates (txn_incr)");
 		if (b->tombstone)
 			return RC_OK;
 		if ((*val = malloc(b->vlen + 1)) == NULL)
@@ -821,6 +825,10 @@ static int merge_page(const struct txn *t, const struct scan_page *p,
 		const void *k = c <= 0 ? (const void *)be->key : r->key;
 		size_t kl = c <= 0 ? be->klen : r->klen;
 
+		if (c <= 0 && be->incr)
+			return err_set(e, RC_BAD_INPUT, "cannot scan a key "
+				       "after an increment the range "
+				       "evaluates (txn_incr)");
 		if (c <= 0 && be->tombstone) {
 			b++;
 			i += c == 0;
@@ -943,8 +951,9 @@ int txn_scan_filtered(struct txn *t, const void *start, size_t slen,
 
 /* ---- writes ------------------------------------------------------------- */
 
-int txn_put(struct txn *t, const void *key, size_t klen, const void *val,
-	    size_t vlen, struct err *e)
+/* What every write checks first: open, a user key, not read-only. */
+static int write_check(struct txn *t, const void *key, size_t klen,
+		       struct err *e)
 {
 	int rc;
 
@@ -954,22 +963,38 @@ int txn_put(struct txn *t, const void *key, size_t klen, const void *val,
 	if (t->read_only)
 		return err_set(e, RC_BAD_INPUT, "cannot write in a read-only "
 			       "(AS OF SYSTEM TIME) transaction");
+	return RC_OK;
+}
+
+int txn_put(struct txn *t, const void *key, size_t klen, const void *val,
+	    size_t vlen, struct err *e)
+{
+	int rc;
+
+	if ((rc = write_check(t, key, klen, e)) != RC_OK)
+		return rc;
 	if (vlen > TXN_VALUE_MAX)
 		return err_set(e, RC_TOO_LARGE, "value of %zu bytes is over "
 			       "the limit of %u", vlen, TXN_VALUE_MAX);
 	return txnbuf_put(&t->writes, key, klen, val, vlen, 0, e);
 }
 
+int txn_incr(struct txn *t, const void *key, size_t klen, int64_t by,
+	     int64_t *out, struct err *e)
+{
+	int rc;
+
+	if ((rc = write_check(t, key, klen, e)) != RC_OK)
+		return rc;
+	return txnbuf_put_incr(&t->writes, key, klen, by, out, e);
+}
+
 int txn_delete(struct txn *t, const void *key, size_t klen, struct err *e)
 {
 	int rc;
 
-	if ((rc = check_open(t, e)) != RC_OK ||
-	    (rc = check_user_key(key, klen, e)) != RC_OK)
+	if ((rc = write_check(t, key, klen, e)) != RC_OK)
 		return rc;
-	if (t->read_only)
-		return err_set(e, RC_BAD_INPUT, "cannot write in a read-only "
-			       "(AS OF SYSTEM TIME) transaction");
 	return txnbuf_put(&t->writes, key, klen, NULL, 0, 1, e);
 }
 
@@ -1070,13 +1095,17 @@ static json_t *ops_json(const struct txnbuf *w, size_t first, size_t n)
 
 	for (size_t i = first; ops != NULL && i < first + n; i++) {
 		const struct txnbuf_ent *en = &w->v[i];
-		json_t *op = json_pack("{s:s}", "op",
+		json_t *op = json_pack("{s:s}", "op", en->incr ? "incr" :
 				       en->tombstone ? "delete" : "put");
+		char by[24];
 
+		snprintf(by, sizeof(by), "%" PRId64, en->by);
 		if (op == NULL || desc_bytes_set(op, "key", en->key,
 						 en->klen) != 0 ||
-		    (!en->tombstone && desc_bytes_set(op, "value", en->val,
-						      en->vlen) != 0) ||
+		    (en->incr && json_object_set_new(op, "by",
+						     json_string(by)) != 0) ||
+		    (!en->tombstone && !en->incr &&
+		     desc_bytes_set(op, "value", en->val, en->vlen) != 0) ||
 		    json_array_append_new(ops, op) != 0) {
 			json_decref(op);
 			json_decref(ops);
@@ -1084,6 +1113,36 @@ static json_t *ops_json(const struct txnbuf *w, size_t first, size_t n)
 		}
 	}
 	return ops;
+}
+
+/*
+ * The values a range wrote for the increments among writes[first ..
+ * first + n), in order ("values" of its answer), to their *out.
+ */
+static int take_values(struct txn *t, size_t first, size_t n,
+		       const json_t *reply, struct err *e)
+{
+	const json_t *v = json_object_get(reply, "values");
+	size_t k = 0;
+
+	for (size_t i = first; i < first + n; i++) {
+		struct txnbuf_ent *en = &t->writes.v[i];
+		const char *s;
+		int64_t x;
+
+		if (!en->incr)
+			continue;
+		s = json_string_value(json_array_get(v, k));
+		if (s == NULL || util_parse_i64(s, INT64_MIN, INT64_MAX, &x,
+						"value", NULL) != RC_OK)
+			return err_set(e, RC_CORRUPT, "write of %s: the "
+				       "answer lacks the value of increment "
+				       "%zu", t->hex, k);
+		if (en->out != NULL)
+			*en->out = x;
+		k++;
+	}
+	return RC_OK;
 }
 
 static json_t *commit1pc_body(const struct txn *t, uint64_t ts, int can_push,
@@ -1134,7 +1193,7 @@ static int onepc_answer(struct txn *t, struct onepc *o,
 			return 1;
 		}
 		*cts = ts;
-		*rc = RC_OK;
+		*rc = take_values(t, o->g->first, o->g->n, c->reply, e);
 		return 1;
 	case TXNRPC_RETRY:
 		if (txnwire_ts_get(c->reply, "ts", &ts, NULL) == RC_OK &&
@@ -1309,7 +1368,7 @@ static int intents_answer(struct txn *t, struct intents *in,
 			in->maxts = ts;
 		if (g->first == 0)
 			t->has_record = 1;
-		return RC_OK;
+		return take_values(t, g->first, g->n, c->reply, e);
 	case TXNRPC_LOCKED:
 		return RC_OK;
 	case TXNRPC_MOVED:
@@ -1598,7 +1657,11 @@ int txn_commit(struct txn *t, uint64_t *cts, int *one_pc, struct err *e)
 	}
 	if (rc != RC_OK) {
 		if (t->state != TXN_UNKNOWN) {
-			if (rc != RC_CONFLICT)
+			/* a range refused what the client asked (an
+			   increment of a value that is no number) */
+			if (rc == RC_BAD_INPUT || rc == RC_TOO_LARGE)
+				t->reason = R_CLIENT;
+			else if (rc != RC_CONFLICT)
 				t->reason = R_ERROR;
 			t->state = TXN_ABORTED;
 		}

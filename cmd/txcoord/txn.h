@@ -189,6 +189,16 @@ void txn_kvs_release(struct txn_kvs *r);
 int txn_put(struct txn *t, const void *key, size_t klen, const void *val,
 	    size_t vlen, struct err *e);
 int txn_delete(struct txn *t, const void *key, size_t klen, struct err *e);
+/*
+ * Buffer an increment of key by `by` that the range evaluates when the
+ * write applies (its latest committed value, a decimal integer or absent
+ * = 0, plus by): no read, no read span, so no refresh can fail on it.
+ * When the commit succeeds *out holds the value written.  The key must
+ * not be read or scanned again in this transaction (that is refused); a
+ * later put or delete of it replaces the increment.
+ */
+int txn_incr(struct txn *t, const void *key, size_t klen, int64_t by,
+	     int64_t *out, struct err *e);
 
 /*
  * Commit.  On RC_OK *cts is the commit timestamp and *one_pc (may be NULL)

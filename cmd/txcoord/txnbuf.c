@@ -109,6 +109,8 @@ int txnbuf_put(struct txnbuf *b, const void *key, size_t klen,
 		b->v[i].val = nv;
 		b->v[i].vlen = vlen;
 		b->v[i].tombstone = tombstone != 0;
+		b->v[i].incr = 0;
+		b->v[i].out = NULL;
 		b->bytes = b->bytes - old + klen + vlen;
 		return RC_OK;
 	}
@@ -126,8 +128,25 @@ int txnbuf_put(struct txnbuf *b, const void *key, size_t klen,
 	b->v[i].val = nv;
 	b->v[i].vlen = vlen;
 	b->v[i].tombstone = tombstone != 0;
+	b->v[i].incr = 0;
+	b->v[i].out = NULL;
 	b->n++;
 	b->bytes += klen + vlen;
+	return RC_OK;
+}
+
+int txnbuf_put_incr(struct txnbuf *b, const void *key, size_t klen,
+		    int64_t by, int64_t *out, struct err *e)
+{
+	int rc = txnbuf_put(b, key, klen, "", 0, 0, e);
+	size_t i;
+
+	if (rc != RC_OK)
+		return rc;
+	i = txnbuf_seek(b, key, klen);
+	b->v[i].incr = 1;
+	b->v[i].by = by;
+	b->v[i].out = out;
 	return RC_OK;
 }
 

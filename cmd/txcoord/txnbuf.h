@@ -25,6 +25,7 @@
 #define RANGEDB_TXCOORD_TXNBUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "err.h"
 
@@ -40,6 +41,13 @@ struct txnbuf_ent {
 	unsigned char *val;	/* NULL for a tombstone */
 	size_t vlen;
 	int tombstone;		/* 1: a delete */
+	/*
+	 * 1: an increment evaluated by the range (txnbuf_put_incr): no
+	 * value here; *out receives the value the range wrote.
+	 */
+	int incr;
+	int64_t by;
+	int64_t *out;
 };
 
 struct txnbuf {
@@ -58,6 +66,9 @@ int txnbuf_put(struct txnbuf *b, const void *key, size_t klen,
 /* The entry of key, or NULL. */
 const struct txnbuf_ent *txnbuf_get(const struct txnbuf *b, const void *key,
 				    size_t klen);
+/* Buffer an increment by `by` of key (replacing any write of it). */
+int txnbuf_put_incr(struct txnbuf *b, const void *key, size_t klen,
+		    int64_t by, int64_t *out, struct err *e);
 
 /* Index of the first entry whose key is >= key (b->n if none). */
 size_t txnbuf_seek(const struct txnbuf *b, const void *key, size_t klen);

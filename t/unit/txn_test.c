@@ -595,12 +595,82 @@ static uint64_t ops_ts(const json_t *ops, uint64_t w)
 	return w;
 }
 
+/*
+ * An "incr" op as raftd evaluates it: the latest committed value of its
+ * key (absent: 0) + by, as text in v (v->p malloc'd); 0, or a 400 in resp
+ * (F.mu held).  Every incr op's value is appended to vals.
+ */
+static int incr_eval(const json_t *op, struct fb *v, json_t *vals,
+		     struct http_resp *resp)
+{
+	struct fb k;
+	const struct fver *cur;
+	int64_t x = 0, by = 0;
+	char t[24];
+
+	fb_get(op, "key", &k);
+	cur = latest(k.p, k.n, UINT64_MAX);
+	free(k.p);
+	if (util_parse_i64(json_string_value(json_object_get(op, "by")),
+			   INT64_MIN, INT64_MAX, &by, "by", NULL) != RC_OK) {
+		reply_code(resp, 400, "bad_input", "bad by", NULL);
+		return -1;
+	}
+	if (cur != NULL && !cur->tomb) {
+		memcpy(t, cur->val.p, cur->val.n < 23 ? cur->val.n : 23);
+		t[cur->val.n < 23 ? cur->val.n : 23] = 0;
+		if (util_parse_i64(t, INT64_MIN, INT64_MAX, &x, "value",
+				   NULL) != RC_OK) {
+			reply_code(resp, 400, "bad_input", "incr: the value "
+				   "is not a decimal integer", NULL);
+			return -1;
+		}
+	}
+	if ((by > 0 && x > INT64_MAX - by) || (by < 0 && x < INT64_MIN - by)) {
+		reply_code(resp, 400, "bad_input", "incr: would overflow",
+			   NULL);
+		return -1;
+	}
+	snprintf(t, sizeof(t), "%" PRId64, x + by);
+	v->n = strlen(t);
+	v->p = (unsigned char *)strdup(t);
+	json_array_append_new(vals, json_string(t));
+	return 0;
+}
+
+static int is_incr(const json_t *op)
+{
+	return strcmp(json_string_value(json_object_get(op, "op")),
+		      "incr") == 0;
+}
+
+/* 1 (and a 400 in resp) if an incr of ops would be refused (F.mu held). */
+static int incrs_refused(const json_t *ops, json_t *vals,
+			 struct http_resp *resp)
+{
+	json_t *op;
+	size_t i;
+
+	json_array_foreach(ops, i, op) {
+		struct fb v;
+
+		if (is_incr(op)) {
+			if (incr_eval(op, &v, vals, resp) != 0)
+				return 1;
+			free(v.p);
+		}
+	}
+	json_array_clear(vals);
+	return 0;
+}
+
 static void h_write(const struct http_req *req, struct http_resp *resp,
 		    void *a)
 {
 	unsigned char id[16];
 	uint64_t w = ts_of(req->json, "ts"), maxts = 0;
 	json_t *ops = json_object_get(req->json, "ops"), *op, *j;
+	json_t *vals = json_array();
 	struct fb anchor;
 	struct frec *r;
 	size_t i;
@@ -618,6 +688,8 @@ static void h_write(const struct http_req *req, struct http_resp *resp,
 		reply_code(resp, 409, "aborted", "transaction aborted", NULL);
 		goto out;
 	}
+	if (incrs_refused(ops, vals, resp))	/* refusals first */
+		goto out;
 	json_array_foreach(ops, i, op) {
 		struct fb k, v;
 		struct fint *it;
@@ -625,7 +697,10 @@ static void h_write(const struct http_req *req, struct http_resp *resp,
 		uint64_t ts = ops_ts(one, w);
 
 		fb_get(op, "key", &k);
-		fb_get(op, "value", &v);
+		if (is_incr(op))
+			incr_eval(op, &v, vals, resp);
+		else
+			fb_get(op, "value", &v);
 		if ((it = intent_of(k.p, k.n)) == NULL) {
 			assert_true(F.ni < FMAX);
 			it = &F.ints[F.ni++];
@@ -652,9 +727,12 @@ static void h_write(const struct http_req *req, struct http_resp *resp,
 	}
 	j = json_object();
 	txnwire_ts_set(j, "ts", maxts);
+	if (json_array_size(vals) > 0)
+		json_object_set(j, "values", vals);
 	http_resp_json(resp, 200, j);
 out:
 	pthread_mutex_unlock(&F.mu);
+	json_decref(vals);
 	free(anchor.p);
 }
 
@@ -710,6 +788,7 @@ static void h_1pc(const struct http_req *req, struct http_resp *resp,
 	size_t i;
 	uint64_t ts;
 	int hang = 0;
+	json_t *vals = json_array();
 
 	txnwire_id_get(req->json, "txn", id, NULL);
 	pthread_mutex_lock(&F.mu);
@@ -734,17 +813,24 @@ static void h_1pc(const struct http_req *req, struct http_resp *resp,
 		reply_code(resp, 409, "retry", msg, NULL);
 		goto out;
 	}
+	if (incrs_refused(ops, vals, resp))	/* refusals first */
+		goto out;
 	json_array_foreach(ops, i, op) {
 		struct fb k, v;
 
 		fb_get(op, "key", &k);
-		fb_get(op, "value", &v);
+		if (is_incr(op))
+			incr_eval(op, &v, vals, resp);
+		else
+			fb_get(op, "value", &v);
 		ver_add(k.p, k.n, ts, v.p, v.n, v.p == NULL);
 		free(k.p);
 		free(v.p);
 	}
 	j = json_object();
 	txnwire_ts_set(j, "ts", ts);
+	if (json_array_size(vals) > 0)
+		json_object_set(j, "values", vals);
 	http_resp_json(resp, 200, j);
 	if (F.hang_1pc > 0) {
 		F.hang_1pc--;
@@ -752,6 +838,7 @@ static void h_1pc(const struct http_req *req, struct http_resp *resp,
 	}
 out:
 	pthread_mutex_unlock(&F.mu);
+	json_decref(vals);
 	if (hang)
 		sleep_ms(F.hang_ms);
 }
@@ -1188,17 +1275,22 @@ static int calls(int kind)
 static void expect_committed(const char *k, const char *want)
 {
 	const struct fver *v;
+	char *got = NULL;
 
+	/* copied out: a failed assert must not leave F.mu locked (the
+	   fake's handlers would then hang the teardown) */
 	pthread_mutex_lock(&F.mu);
 	v = latest(k, strlen(k), UINT64_MAX);
-	if (want == NULL)
-		assert_true(v == NULL || v->tomb);
-	else {
-		assert_non_null(v);
-		assert_false(v->tomb);
-		assert_string_equal((const char *)v->val.p, want);
-	}
+	if (v != NULL && !v->tomb)
+		got = strdup((const char *)v->val.p);
 	pthread_mutex_unlock(&F.mu);
+	if (want == NULL) {
+		assert_null(got);
+	} else {
+		assert_non_null(got);
+		assert_string_equal(got, want);
+	}
+	free(got);
 }
 
 static uint64_t version_ts(const char *k)
@@ -2347,6 +2439,64 @@ static void test_api_oneshot_incr(void **state)
 	assert_true(metric("txcoord_aborts_total{reason=\"client\"}") == 2);
 }
 
+/*
+ * Increments alone on their keys go to the ranges as "incr" writes: no
+ * read (so no read span and no refresh), the values come back from the
+ * writes, in one range (1PC) and across two (2PC).  An increment of a key
+ * the request also reads goes the old way, read then write.
+ */
+static void test_api_oneshot_blind_incr(void **state)
+{
+	json_t *j, *res, *b;
+
+	api_start();
+	seed_version("a", fake_now() - 1, "100");
+	/* a transfer across the two ranges (split at "m") */
+	assert_int_equal(api(&j, "/txn", "{\"ops\":[{\"op\":\"incr\",\"key\":"
+			     "\"a\",\"by\":-30},{\"op\":\"incr\",\"key\":"
+			     "\"x\",\"by\":30}]}"), 200);
+	res = json_object_get(j, "results");
+	assert_string_equal(str(json_array_get(res, 0), "value"), "70");
+	assert_string_equal(str(json_array_get(res, 1), "value"), "30");
+	assert_true(json_is_false(json_object_get(j, "1pc")));
+	json_decref(j);
+	assert_int_equal(calls(C_GET), 0);
+	b = last_body(C_WRITE);
+	assert_string_equal(str(json_array_get(json_object_get(b, "ops"), 0),
+				"op"), "incr");
+	json_decref(b);
+	wait_resolved();	/* x's intent is resolved in the background */
+	expect_committed("a", "70");
+	expect_committed("x", "30");
+	/* in one range: one 1PC with no read spans */
+	assert_int_equal(api(&j, "/txn", "{\"ops\":[{\"op\":\"incr\",\"key\":"
+			     "\"a\",\"by\":1},{\"op\":\"incr\",\"key\":"
+			     "\"b\",\"by\":-1}]}"), 200);
+	res = json_object_get(j, "results");
+	assert_string_equal(str(json_array_get(res, 0), "value"), "71");
+	assert_string_equal(str(json_array_get(res, 1), "value"), "-1");
+	assert_true(json_is_true(json_object_get(j, "1pc")));
+	json_decref(j);
+	assert_int_equal(calls(C_GET), 0);
+	b = last_body(C_1PC);
+	assert_int_equal(json_array_size(json_object_get(b, "reads")), 0);
+	json_decref(b);
+	expect_committed("a", "71");
+	/* read in the same request: read, then write */
+	assert_int_equal(api(&j, "/txn", "{\"ops\":[{\"op\":\"get\",\"key\":"
+			     "\"a\"},{\"op\":\"incr\",\"key\":\"a\","
+			     "\"by\":2}]}"), 200);
+	res = json_object_get(j, "results");
+	assert_string_equal(str(json_array_get(res, 1), "value"), "73");
+	json_decref(j);
+	assert_int_equal(calls(C_GET), 2);	/* the get, the incr's read */
+	b = last_body(C_1PC);
+	assert_string_equal(str(json_array_get(json_object_get(b, "ops"), 0),
+				"op"), "put");
+	json_decref(b);
+	expect_committed("a", "73");
+}
+
 static void test_api_oneshot_retries(void **state)
 {
 	json_t *j;
@@ -2401,6 +2551,7 @@ int main(void)
 		T(test_api_bad_input),
 		T(test_api_retry_shape),
 		T(test_api_oneshot_incr),
+		T(test_api_oneshot_blind_incr),
 		T(test_api_oneshot_retries),
 #undef T
 	};
