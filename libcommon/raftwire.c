@@ -1039,34 +1039,42 @@ static int bin_take(struct bin *b, size_t n, const unsigned char **at)
 	return 0;
 }
 
-static int bin_get_u8(struct bin *b, unsigned *v)
+/* An unsigned big-endian integer of n (1 to 8) bytes. */
+static int bin_get(struct bin *b, size_t n, uint64_t *v)
 {
 	const unsigned char *at;
 
-	if (bin_take(b, 1, &at) != 0)
+	if (bin_take(b, n, &at) != 0)
 		return -1;
-	*v = at[0];
+	*v = 0;
+	for (size_t i = 0; i < n; i++)
+		*v = *v << 8 | at[i];
+	return 0;
+}
+
+static int bin_get_u8(struct bin *b, unsigned *v)
+{
+	uint64_t x;
+
+	if (bin_get(b, 1, &x) != 0)
+		return -1;
+	*v = (unsigned)x;
 	return 0;
 }
 
 static int bin_get_u32(struct bin *b, uint32_t *v)
 {
-	const unsigned char *at;
+	uint64_t x;
 
-	if (bin_take(b, 4, &at) != 0)
+	if (bin_get(b, 4, &x) != 0)
 		return -1;
-	*v = util_get_be32(at);
+	*v = (uint32_t)x;
 	return 0;
 }
 
 static int bin_get_u64(struct bin *b, uint64_t *v)
 {
-	const unsigned char *at;
-
-	if (bin_take(b, 8, &at) != 0)
-		return -1;
-	*v = util_get_be64(at);
-	return 0;
+	return bin_get(b, 8, v);
 }
 
 /* len bytes into a new block (NULL when 0); the budget checked first */
