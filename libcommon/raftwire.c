@@ -254,6 +254,22 @@ static int check_conf(struct wire *w, const struct raft_conf *c)
 	return RC_OK;
 }
 
+/* Entry i of m: its index follows m's without a gap; a known type. */
+static int check_entry(struct wire *w, const struct raft_msg *m, size_t i,
+		       const char *pre)
+{
+	const struct raft_entry *en = &m->entries[i];
+
+	if (m->index > UINT64_MAX - 1 - i || en->index != m->index + 1 + i)
+		return wfail(w, RC_BAD_INPUT, pre, "index",
+			     "%" PRIu64 " does not follow index %" PRIu64
+			     " without a gap", en->index, m->index);
+	if (en->type != RAFT_ENTRY_NORMAL && en->type != RAFT_ENTRY_CONF)
+		return wfail(w, RC_BAD_INPUT, pre, "type",
+			     "unknown entry type %d", en->type);
+	return RC_OK;
+}
+
 /* Everything the decoder would refuse in m, with the same codes. */
 static int check_msg(struct wire *w, const struct raft_msg *m)
 {
@@ -279,16 +295,8 @@ static int check_msg(struct wire *w, const struct raft_msg *m)
 		const struct raft_entry *en = &m->entries[i];
 
 		snprintf(pre, sizeof(pre), "entries[%zu].", i);
-		if (m->index > UINT64_MAX - 1 - i ||
-		    en->index != m->index + 1 + i)
-			return wfail(w, RC_BAD_INPUT, pre, "index",
-				     "%" PRIu64 " does not follow index %"
-				     PRIu64 " without a gap", en->index,
-				     m->index);
-		if (en->type != RAFT_ENTRY_NORMAL &&
-		    en->type != RAFT_ENTRY_CONF)
-			return wfail(w, RC_BAD_INPUT, pre, "type",
-				     "unknown entry type %d", en->type);
+		if ((rc = check_entry(w, m, i, pre)) != RC_OK)
+			return rc;
 		if (en->len > 0 && en->data == NULL)
 			return wfail(w, RC_INTERNAL, pre, "data",
 				     "NULL with %zu bytes", en->len);
@@ -1153,16 +1161,8 @@ static int bin_dec_fields(struct wire *w, struct bin *b, struct raft_msg *m)
 		    bin_get_u8(b, &v) != 0 || bin_get_u32(b, &len) != 0)
 			return BIN_TRUNC(w, pre, "");
 		en->type = (int)v;
-		if (m->index > UINT64_MAX - 1 - i ||
-		    en->index != m->index + 1 + i)
-			return wfail(w, RC_BAD_INPUT, pre, "index",
-				     "%" PRIu64 " does not follow index %"
-				     PRIu64 " without a gap", en->index,
-				     m->index);
-		if (en->type != RAFT_ENTRY_NORMAL &&
-		    en->type != RAFT_ENTRY_CONF)
-			return wfail(w, RC_BAD_INPUT, pre, "type",
-				     "unknown entry type %d", en->type);
+		if ((rc = check_entry(w, m, i, pre)) != RC_OK)
+			return rc;
 		if ((rc = bin_get_data(w, b, pre, len, &en->data)) != RC_OK)
 			return rc;
 		en->len = len;
