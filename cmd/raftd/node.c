@@ -2030,6 +2030,8 @@ static void *snap_main(void *arg)
 	struct timespec ts;
 	struct err e;
 
+	pthread_setname_np(pthread_self(), "raftd-snapshot");
+
 	pthread_mutex_lock(&n->mu);
 	for (;;) {
 		while (!n->stop && n->snap_todo == NULL) {
@@ -3203,6 +3205,8 @@ static void *loop_main(void *arg)
 	struct req *reqs;
 	struct snapjob *done;
 	struct err e;
+
+	pthread_setname_np(pthread_self(), "raftd-loop");
 
 	now = util_mono_ms();
 	next_tick = now + tick_ms;

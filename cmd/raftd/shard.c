@@ -847,6 +847,8 @@ static void *shard_main(void *arg)
 	struct timespec ts;
 	struct err e;
 
+	pthread_setname_np(pthread_self(), "raftd-shard");
+
 	pthread_mutex_lock(&s->mu);
 	while (!s->stop) {
 		pthread_mutex_unlock(&s->mu);

@@ -503,6 +503,8 @@ static void *peer_main(void *arg)
 	uint64_t seq, now = 0, t0;
 	int resync, slow;
 
+	pthread_setname_np(pthread_self(), "raftd-peer");
+
 	for (;;) {
 		pthread_mutex_lock(&p->mu);
 		/* the peer's backoff holds every lane (one failing peer, not

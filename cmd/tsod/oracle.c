@@ -202,6 +202,8 @@ static void *oracle_thread(void *arg)
 	struct oracle *o = arg;
 	struct err e;
 
+	pthread_setname_np(pthread_self(), "tsod-oracle");
+
 	pthread_mutex_lock(&o->stop_mu);
 	while (!o->stopping) {
 		struct timespec until;

@@ -68,6 +68,8 @@ static void *reaper_main(void *arg)
 	struct sqlsess_table *t = arg;
 	unsigned tick = t->idle_ms / 4 < 1000 ? t->idle_ms / 4 + 1 : 1000;
 
+	pthread_setname_np(pthread_self(), "txcoord-sqlgc");
+
 	pthread_mutex_lock(&t->mu);
 	while (!t->stop) {
 		struct sqlsess *dead = NULL;

@@ -180,6 +180,8 @@ static void *tso_sender(void *arg)
 	struct err e;
 	int rc;
 
+	pthread_setname_np(pthread_self(), "txcoord-tso");
+
 	pthread_mutex_lock(&t->mu);
 	for (;;) {
 		while (!t->closing && t->pending == NULL)

@@ -1943,6 +1943,8 @@ static void *reaper_main(void *arg)
 	struct txn_engine *eng = arg;
 	unsigned tick = eng->idle_ms / 4 < 1000 ? eng->idle_ms / 4 + 1 : 1000;
 
+	pthread_setname_np(pthread_self(), "txcoord-reaper");
+
 	pthread_mutex_lock(&eng->mu);
 	while (!eng->stop) {
 		struct txn *list = reap_idle(eng, util_mono_ms());

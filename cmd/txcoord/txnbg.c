@@ -153,6 +153,8 @@ static void *hb_main(void *arg)
 	struct txnbg *bg = arg;
 	uint64_t next;
 
+	pthread_setname_np(pthread_self(), "txcoord-hbeat");
+
 	pthread_mutex_lock(&bg->mu);
 	while (!bg->stop) {
 		struct txnbg_hb *h = hb_due(bg, util_mono_ms(), &next);
@@ -725,6 +727,8 @@ static void *job_main(void *arg)
 {
 	struct txnbg *bg = arg;
 	uint64_t next;
+
+	pthread_setname_np(pthread_self(), "txcoord-resolve");
 
 	pthread_mutex_lock(&bg->mu);
 	for (;;) {
