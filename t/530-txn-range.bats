@@ -14,7 +14,9 @@
 #      may resolve the intents in its record's range in its own command
 #      (only if it commits at that timestamp; a key outside is 421);
 #      several transactions' resolutions, and several records'
-#      collections, in one request each (a resolver's batch);
+#      collections, in one request each (a resolver's batch); other
+#      transactions' resolutions riding on a write, a 1PC or a record
+#      commit (its "ride"), in the same Raft round and applied first;
 #   3. a record nobody heartbeats expires and a push aborts it; a missing
 #      record (intents laid without one, in another range or the same)
 #      is aborted by a push once the intent is old, and that stops its
@@ -613,6 +615,85 @@ two_ranges() {
 	want 200 '.status == "missing"'
 	record "$a" "$TD" d1 query
 	want 200 '.status == "pending"'
+}
+
+@test "rides: a write, a 1PC and a record commit carry other transactions' resolutions in their round; a failed ride leaves the command be; a bad one is 400, nothing proposed" {
+	local d="$T/ride" a r w wa wz c cb
+	two_ranges "$d"
+	warm "$d" "$a" w1
+	# TA: intents on a1, a2, a3 (left range, record at a1) and z1; committed
+	# at c with nothing resolved
+	w=$(tso "$d")
+	tx "$a" /txn/write "{\"txn\":\"$TA\",\"ts\":\"$w\",\"anchor\":\"a1\",\"record\":true,\"ops\":$(ops put:a1:one put:a2:two put:a3:three)}"
+	want 200 '.range_id == 2 and has("ride") == false'
+	wa=$(jq -r .ts <<<"$body")
+	tx "$a" /txn/write "{\"txn\":\"$TA\",\"ts\":\"$w\",\"anchor\":\"a1\",\"ops\":$(ops put:z1:zed)}"
+	want 200 '.range_id == $r' --argjson r "$r"
+	wz=$(jq -r .ts <<<"$body")
+	c=$(at_least "$d" $((wa > wz ? wa : wz)))
+	record "$a" "$TA" a1 commit "\"ts\":\"$c\""
+	want 200 '.status == "committed"'
+	res() {	# res KEY...: TA's resolution of KEYs, as a ride array
+		local k ks=''
+		for k in "$@"; do ks+="${ks:+,}\"$k\""; done
+		echo "[{\"txn\":\"$TA\",\"status\":\"committed\",\"ts\":\"$c\",\"keys\":[$ks]}]"
+	}
+
+	# bad rides: 400, and neither the ride nor the write is proposed
+	w=$(tso "$d")
+	tx "$a" /txn/write "{\"txn\":\"$TE\",\"ts\":\"$w\",\"anchor\":\"e1\",\"record\":true,\"ops\":$(ops put:e1:eh),\"ride\":\"a1\"}"
+	want_bad
+	tx "$a" /txn/write "{\"txn\":\"$TE\",\"ts\":\"$w\",\"anchor\":\"e1\",\"record\":true,\"ops\":$(ops put:e1:eh),\"ride\":[]}"
+	want_bad
+	tx "$a" /txn/write "{\"txn\":\"$TE\",\"ts\":\"$w\",\"anchor\":\"e1\",\"record\":true,\"ops\":$(ops put:e1:eh),\"ride\":[$(res a1 | jq -c '.[0]'),{\"txn\":\"$TA\"}]}"
+	want_bad
+	want 400 '.error.message | startswith("ride[1]")'
+	record "$a" "$TA" a1 heartbeat "\"ride\":$(res a1)"
+	want_bad
+	record "$a" "$TE" e1 query
+	want 200 '.status == "missing"'
+	get "$a" "$TD" "$c" e1
+	absent
+	get "$a" "$TD" "$c" a1
+	locked a1 "$TA" a1 "$wa"
+
+	# a write carries the resolution of a1: both in one round
+	w=$(tso "$d")
+	tx "$a" /txn/write "{\"txn\":\"$TB\",\"ts\":\"$w\",\"anchor\":\"b1\",\"record\":true,\"ops\":$(ops put:b1:bee),\"ride\":$(res a1)}"
+	want 200 '.ride == {"resolved": 1} and .range_id == 2'
+	get "$a" "$TD" "$c" a1
+	found one "$c"
+	get "$a" "$TD" "$c" a2
+	locked a2 "$TA" a1 "$wa"
+	# a 1PC carries a2's
+	w=$(at_least "$d" "$c")
+	tx "$a" /txn/commit1pc "{\"txn\":\"$TC\",\"ts\":\"$w\",\"can_push\":true,\"ops\":$(ops put:c1:sea),\"ride\":$(res a2)}"
+	want 200 '.ride == {"resolved": 1}'
+	get "$a" "$TD" "$c" a2
+	found two "$c"
+	# a record commit carries one that fails (z1 is in the other range):
+	# the commit stands, the ride says why it did not
+	cb=$(at_least "$d" "$w")
+	record "$a" "$TB" b1 commit "\"ts\":\"$cb\",\"ride\":$(res z1)"
+	want 200 '.status == "committed" and .ride.error.code == "range_moved"'
+	get "$a" "$TD" "$c" z1
+	locked z1 "$TA" a1 "$wz"
+	# a write that meets an intent whose resolution rides with it goes
+	# through: the ride is applied first (b1 is TB's committed intent)
+	w=$(at_least "$d" "$cb")
+	tx "$a" /txn/write "{\"txn\":\"$TE\",\"ts\":\"$w\",\"anchor\":\"b1\",\"record\":true,\"ops\":$(ops put:b1:again)}"
+	want_err 409 locked
+	tx "$a" /txn/write "{\"txn\":\"$TE\",\"ts\":\"$w\",\"anchor\":\"b1\",\"record\":true,\"ops\":$(ops put:b1:again),\"ride\":[{\"txn\":\"$TB\",\"status\":\"committed\",\"ts\":\"$cb\",\"keys\":[\"b1\"]}]}"
+	want 200 '.ride == {"resolved": 1}'
+	get "$a" "$TD" "$cb" b1
+	found bee "$cb"
+	# a refused command's ride still took effect, but only a 200 says so
+	w=$(tso "$d")
+	tx "$a" /txn/write "{\"txn\":\"$TF\",\"ts\":\"$w\",\"anchor\":\"b1\",\"record\":true,\"ops\":$(ops put:b1:no),\"ride\":$(res a3)}"
+	want_err 409 locked
+	want 409 'has("ride") == false'
+	get "$a" "$TD" "$c" a3
+	found three "$c"
 }
 
 # ---- 3 -------------------------------------------------------------------------

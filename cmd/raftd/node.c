@@ -417,45 +417,77 @@ static struct req *req_new(int kind, uint64_t range_id)
 	return r;
 }
 
-/* API side: queue r for the loop and wait until done or the deadline. */
-static int req_submit_wait(struct node *n, struct req *r, struct err *e)
+/*
+ * API side: queue r[0..k) for the loop in this order and in one go -- the
+ * loop takes the queue whole, so proposals among them share a turn, a
+ * Raft round and an fsync -- and wait until each is done or the deadline.
+ * rc[i] and e[i] (e may be NULL) say how r[i] ended.
+ */
+static void req_submit_wait_n(struct node *n, struct req **r, size_t k,
+			      int *rc, struct err *e)
 {
 	struct timespec ts;
-	int rc;
+	int timed_out = 0;
 
 	abs_deadline(NODE_WAIT_MS, &ts);
 	pthread_mutex_lock(&n->mu);
-	if (n->stop) {
-		r->refs--;	/* the loop's: never queued */
-		req_unref_locked(r);
-		pthread_mutex_unlock(&n->mu);
-		return err_set(e, RC_UNAVAILABLE, "raftd is shutting down");
+	for (size_t i = 0; i < k; i++) {
+		if (n->stop) {
+			r[i]->refs--;	/* the loop's: never queued */
+			rc[i] = RC_UNAVAILABLE;
+			if (e != NULL)
+				err_set(&e[i], RC_UNAVAILABLE,
+					"raftd is shutting down");
+			continue;
+		}
+		rc[i] = RC_OK;
+		if (n->reqs_tail != NULL)
+			n->reqs_tail->next = r[i];
+		else
+			n->reqs = r[i];
+		n->reqs_tail = r[i];
 	}
-	if (n->reqs_tail != NULL)
-		n->reqs_tail->next = r;
-	else
-		n->reqs = r;
-	n->reqs_tail = r;
 	pthread_cond_signal(&n->cv);
-	while (!r->done) {
-		if (pthread_cond_timedwait(&r->cond, &n->mu, &ts) == ETIMEDOUT)
-			break;
+	for (size_t i = 0; i < k; i++) {
+		if (rc[i] != RC_OK) {	/* never queued */
+			req_unref_locked(r[i]);
+			continue;
+		}
+		while (!r[i]->done && !timed_out)
+			if (pthread_cond_timedwait(&r[i]->cond, &n->mu, &ts) ==
+			    ETIMEDOUT)
+				timed_out = 1;
+		if (r[i]->done) {
+			rc[i] = r[i]->rc;
+			if (rc[i] != RC_OK && e != NULL)
+				e[i] = r[i]->err;
+		} else if (r[i]->kind == REQ_PROPOSE) {
+			rc[i] = RC_TIMEOUT;
+			if (e != NULL)
+				err_set(&e[i], RC_TIMEOUT, "write not applied "
+					"within %d ms; it may still take "
+					"effect", NODE_WAIT_MS);
+		} else {
+			rc[i] = RC_TIMEOUT;
+			if (e != NULL)
+				err_set(&e[i], RC_TIMEOUT, "read not confirmed "
+					"by a quorum within %d ms; retry",
+					NODE_WAIT_MS);
+		}
+		req_unref_locked(r[i]);
 	}
-	if (r->done) {
-		rc = r->rc;
-		if (rc != RC_OK && e != NULL)
-			*e = r->err;
-	} else if (r->kind == REQ_PROPOSE) {
-		rc = err_set(e, RC_TIMEOUT,
-			     "write not applied within %d ms; it may still "
-			     "take effect", NODE_WAIT_MS);
-	} else {
-		rc = err_set(e, RC_TIMEOUT,
-			     "read not confirmed by a quorum within %d ms; "
-			     "retry", NODE_WAIT_MS);
-	}
-	req_unref_locked(r);
 	pthread_mutex_unlock(&n->mu);
+}
+
+/* API side: queue r for the loop and wait until done or the deadline. */
+static int req_submit_wait(struct node *n, struct req *r, struct err *e)
+{
+	struct err e1;
+	int rc;
+
+	req_submit_wait_n(n, &r, 1, &rc, &e1);
+	if (rc != RC_OK && e != NULL)
+		*e = e1;
 	return rc;
 }
 
@@ -3562,35 +3594,75 @@ int node_write(struct node *n, uint64_t range_id, const struct node_op *ops,
 	return rc;
 }
 
+int node_write_txn_many(struct node *n, uint64_t range_id,
+			struct node_txn_cmd *c, size_t k, struct err *e)
+{
+	struct req *r[NODE_TXN_MANY_MAX];
+	int rc[NODE_TXN_MANY_MAX], erc = RC_OK;
+	size_t i;
+
+	if (k == 0 || k > NODE_TXN_MANY_MAX)
+		return err_set(e, RC_BAD_INPUT, "%zu commands: 1 to %d at once",
+			       k, NODE_TXN_MANY_MAX);
+	for (i = 0; i < k; i++) {
+		memset(&c[i].res, 0, sizeof(c[i].res));
+		err_clear(&c[i].err);
+		c[i].rc = RC_OK;
+		if ((r[i] = req_new(REQ_PROPOSE, range_id)) == NULL) {
+			erc = err_set(e, RC_NOMEM, "out of memory");
+			break;
+		}
+		if ((erc = cmd_encode(c[i].ops, c[i].n_ops, &r[i]->cmd,
+				      &r[i]->cmd_len, e)) != RC_OK) {
+			req_drop(n, r[i]);
+			break;
+		}
+		r[i]->refs++;	/* keep it to read the result */
+	}
+	if (i < k) {		/* nothing queued yet: free them all */
+		while (i-- > 0)
+			req_drop(n, r[i]);
+		return erc;
+	}
+	req_submit_wait_n(n, r, k, rc, NULL);
+	pthread_mutex_lock(&n->mu);
+	for (i = 0; i < k; i++) {
+		c[i].rc = rc[i];
+		if (r[i]->done) {
+			c[i].res = r[i]->tx;
+			memset(&r[i]->tx.conflicts, 0,
+			       sizeof(r[i]->tx.conflicts));
+			if (rc[i] != RC_OK)
+				c[i].err = r[i]->err;
+		} else if (rc[i] == RC_TIMEOUT) {
+			err_set(&c[i].err, RC_TIMEOUT, "write not applied "
+				"within %d ms; it may still take effect",
+				NODE_WAIT_MS);
+		} else if (rc[i] != RC_OK) {
+			err_set(&c[i].err, rc[i], "raftd is shutting down");
+		}
+		c[i].res.ambiguous = rc[i] == RC_TIMEOUT ||
+				     (r[i]->done && r[i]->ambiguous);
+		req_unref_locked(r[i]);
+	}
+	pthread_mutex_unlock(&n->mu);
+	return RC_OK;
+}
+
 int node_write_txn(struct node *n, uint64_t range_id,
 		   const struct node_op *ops, size_t n_ops,
 		   struct node_txn_result *out, struct err *e)
 {
-	struct req *r;
+	struct node_txn_cmd c = { .ops = ops, .n_ops = n_ops };
 	int rc;
 
-	memset(out, 0, sizeof(*out));
-	r = req_new(REQ_PROPOSE, range_id);
-	if (r == NULL)
-		return err_set(e, RC_NOMEM, "out of memory");
-	rc = cmd_encode(ops, n_ops, &r->cmd, &r->cmd_len, e);
-	if (rc != RC_OK) {
-		req_drop(n, r);
+	rc = node_write_txn_many(n, range_id, &c, 1, e);
+	*out = c.res;
+	if (rc != RC_OK)
 		return rc;
-	}
-	pthread_mutex_lock(&n->mu);
-	r->refs++;		/* keep it to read the result */
-	pthread_mutex_unlock(&n->mu);
-	rc = req_submit_wait(n, r, e);
-	pthread_mutex_lock(&n->mu);
-	if (r->done) {
-		*out = r->tx;
-		memset(&r->tx.conflicts, 0, sizeof(r->tx.conflicts));
-	}
-	out->ambiguous = rc == RC_TIMEOUT || (r->done && r->ambiguous);
-	req_unref_locked(r);
-	pthread_mutex_unlock(&n->mu);
-	return rc;
+	if (c.rc != RC_OK)
+		*e = c.err;
+	return c.rc;
 }
 
 /*

@@ -201,6 +201,27 @@ int node_write_txn(struct node *n, uint64_t range_id,
 		   struct node_txn_result *out, struct err *e);
 
 /*
+ * node_write_txn for k (1 to NODE_TXN_MANY_MAX) commands to one range,
+ * proposed in this order in one turn of the loop: they share a Raft round
+ * and an fsync, and apply one after the other, each with its own verdict
+ * in c[i].rc, .err and .res (release .res.conflicts).  A coordinator's
+ * cleanup (a resolution) rides this way on a write to the same range
+ * instead of costing a round of its own.  Returns RC_OK when all were
+ * submitted; an error (nothing submitted) when a command cannot be
+ * encoded.
+ */
+#define NODE_TXN_MANY_MAX	4
+struct node_txn_cmd {
+	const struct node_op *ops;	/* in */
+	size_t n_ops;
+	int rc;				/* out */
+	struct err err;
+	struct node_txn_result res;
+};
+int node_write_txn_many(struct node *n, uint64_t range_id,
+			struct node_txn_cmd *c, size_t k, struct err *e);
+
+/*
  * Transactional reads (leader): register the read of spans (txnops span
  * encoding, as in a TXN header) at ts in the range's timestamp cache, then
  * wait until every write proposed before on those keys is applied and the

@@ -597,35 +597,65 @@ static int wops_parse(const json_t *arr, struct wops *w, struct err *e)
 	return RC_OK;
 }
 
+struct resolve_part;
+
+/*
+ * Resolutions as commands' ops: the parts of a /txn/resolve, or of the
+ * "resolve" array a coordinator sends along with another command.
+ */
+struct resolution {
+	struct resolve_part *parts;
+	size_t np;
+	struct node_op *ops;
+	size_t nops;
+	unsigned char (*pay)[TXNOPS_RESOLVE_LEN];
+};
+
+static void resolution_free(struct resolution *rs);
+static int resolution_parse(const json_t *batch, const char *what,
+			    const json_t *single, struct resolution *rs,
+			    struct err *e);
+static int write_riding(struct txnapi *t, uint64_t rid,
+			const struct node_op *ops, size_t n_ops,
+			struct resolution *rs, struct node_txn_result *r,
+			json_t **ride, struct err *e);
+
 /* ---- writes ------------------------------------------------------------- */
 
 /*
  * /txn/write and /txn/commit1pc: one command with the transaction header
- * and the writes, in the range of the first write.
+ * and the writes, in the range of the first write.  An optional "ride"
+ * array (as /txn/resolve's "batch") rides along: the coordinator's
+ * resolutions of earlier transactions' intents in this range go as a
+ * command of their own in the same Raft round, and the answer's "ride"
+ * says what became of them (only a 200 answer says).
  */
 static void handle_write(const struct http_req *req, struct http_resp *resp,
 			 void *arg, int mode)
 {
 	struct txnapi *t = arg;
-	struct node *n = raftd_api_node(t->api);
 	struct node_txn_result r;
 	unsigned char id[TXNOPS_ID_LEN], *hdr = NULL;
 	struct txnops_hdr h;
 	struct spans sp = { 0 };
 	struct wops w = { 0 };
+	struct resolution rs = { 0 };
+	const json_t *rsj = json_object_get(req->json, "ride");
 	void *anchor = NULL;
 	size_t alen = 0, hl = 0;
 	uint64_t rid;
 	int64_t timeout = 0;
 	bool flag = false;
-	json_t *arr;
+	json_t *arr, *ride = NULL;
 	struct err e;
 	int rc;
 
 	memset(&h, 0, sizeof(h));
 	memset(&r, 0, sizeof(r));
 	h.mode = mode;
-	if (get_id(req->json, "txn", id, 1, NULL, &e) != RC_OK ||
+	if ((rsj != NULL && resolution_parse(rsj, "ride", NULL, &rs, &e) !=
+	     RC_OK) ||
+	    get_id(req->json, "txn", id, 1, NULL, &e) != RC_OK ||
 	    get_ts(req->json, "ts", &h.wts, 1, &e) != RC_OK ||
 	    get_ts(req->json, "rts", &h.rts, 0, &e) != RC_OK ||
 	    jx_get_arr(req->json, "ops", &arr, &e) != RC_OK ||
@@ -679,14 +709,15 @@ static void handle_write(const struct http_req *req, struct http_resp *resp,
 	rid = raftd_api_route(t->api, req, resp, w.ops[1].key, w.ops[1].klen);
 	if (rid == 0)
 		goto out;
-	rc = node_write_txn(n, rid, w.ops, w.n, &r, &e);
+	rc = write_riding(t, rid, w.ops, w.n, &rs, &r, &ride, &e);
 	if (rc != RC_OK) {
 		answer_err(t, req, resp, &e, rid, &r, &r.conflicts);
 		goto out;
 	}
 	{
-		json_t *j = json_pack("{s:o, s:I}", "ts", ts_json(r.ts),
-				      "range_id", (json_int_t)rid);
+		json_t *j = json_pack("{s:o, s:I, s:O*}", "ts", ts_json(r.ts),
+				      "range_id", (json_int_t)rid,
+				      "ride", ride);
 		json_t *v = r.n_incr > 0 ? json_array() : NULL;
 
 		/* the increments' values, in the order of "ops" */
@@ -708,7 +739,9 @@ static void handle_write(const struct http_req *req, struct http_resp *resp,
 bad:
 	http_resp_err(resp, &e);
 out:
+	json_decref(ride);
 	txnops_conflicts_release(&r.conflicts);
+	resolution_free(&rs);
 	free(hdr);
 	free(anchor);
 	spans_free(&sp);
@@ -844,6 +877,71 @@ static int resolve_part_parse(const json_t *o, struct resolve_part *p,
 	return keys_parse(o, "keys", &p->sp, e);
 }
 
+static void resolution_free(struct resolution *rs)
+{
+	for (size_t i = 0; rs->parts != NULL && i < rs->np; i++)
+		spans_free(&rs->parts[i].sp);
+	free(rs->parts);
+	free(rs->ops);
+	free(rs->pay);
+	memset(rs, 0, sizeof(*rs));
+}
+
+/*
+ * Parse batch (an array of {"txn","status","ts","keys"}; what names it in
+ * messages) or, when batch is NULL, the one object single into rs.
+ */
+static int resolution_parse(const json_t *batch, const char *what,
+			    const json_t *single, struct resolution *rs,
+			    struct err *e)
+{
+	size_t k = 0;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->np = 1;
+	if (batch != NULL) {
+		rs->np = json_array_size(batch);
+		if (!json_is_array(batch) || rs->np == 0 ||
+		    rs->np > RAFTD_API_MAX_OPS)
+			return err_set(e, RC_BAD_INPUT, "'%s' must be an array "
+				       "of 1 to %d resolutions", what,
+				       RAFTD_API_MAX_OPS);
+	}
+	if ((rs->parts = calloc(rs->np, sizeof(*rs->parts))) == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
+	for (size_t i = 0; i < rs->np; i++) {
+		if (resolve_part_parse(batch != NULL ?
+				       json_array_get(batch, i) : single,
+				       &rs->parts[i], e) != RC_OK) {
+			if (batch != NULL)
+				err_prefix(e, "%s[%zu]", what, i);
+			return e->code;
+		}
+		rs->nops += rs->parts[i].sp.n;
+	}
+	if (rs->nops > RAFTD_API_MAX_OPS)
+		return err_set(e, RC_TOO_LARGE, "%zu keys to resolve: at most "
+			       "%d in one request", rs->nops,
+			       RAFTD_API_MAX_OPS);
+	rs->ops = calloc(rs->nops, sizeof(*rs->ops));
+	rs->pay = calloc(rs->np, sizeof(*rs->pay));
+	if (rs->ops == NULL || rs->pay == NULL)
+		return err_set(e, RC_NOMEM, "out of memory");
+	for (size_t i = 0; i < rs->np; i++) {
+		struct resolve_part *p = &rs->parts[i];
+
+		txnops_resolve_encode(p->id, p->st, p->ts, rs->pay[i]);
+		for (size_t j = 0; j < p->sp.n; j++, k++) {
+			rs->ops[k].kind = NODE_OP_RESOLVE;
+			rs->ops[k].key = p->sp.s[j].start;
+			rs->ops[k].klen = p->sp.s[j].slen;
+			rs->ops[k].val = rs->pay[i];
+			rs->ops[k].vlen = TXNOPS_RESOLVE_LEN;
+		}
+	}
+	return RC_OK;
+}
+
 /*
  * {"txn","status","ts","keys"}, or {"batch": [such objects]}: the
  * resolver of a busy coordinator sends the resolutions of several
@@ -854,81 +952,69 @@ static void handle_resolve(const struct http_req *req,
 {
 	struct txnapi *t = arg;
 	struct node *n = raftd_api_node(t->api);
-	unsigned char (*pay)[TXNOPS_RESOLVE_LEN] = NULL;
-	const json_t *batch = json_object_get(req->json, "batch");
-	struct resolve_part *parts = NULL;
-	struct node_op *ops = NULL;
+	struct resolution rs;
 	struct node_txn_result r;
-	size_t np = 1, nops = 0, k = 0;
 	uint64_t rid;
 	struct err e;
 
 	memset(&r, 0, sizeof(r));
-	if (batch != NULL) {
-		np = json_array_size(batch);
-		if (!json_is_array(batch) || np == 0 ||
-		    np > RAFTD_API_MAX_OPS) {
-			err_set(&e, RC_BAD_INPUT, "'batch' must be an array "
-				"of 1 to %d resolutions", RAFTD_API_MAX_OPS);
-			goto bad;
-		}
-	}
-	if ((parts = calloc(np, sizeof(*parts))) == NULL) {
-		err_set(&e, RC_NOMEM, "out of memory");
-		goto bad;
-	}
-	for (size_t i = 0; i < np; i++) {
-		if (resolve_part_parse(batch != NULL ?
-				       json_array_get(batch, i) : req->json,
-				       &parts[i], &e) != RC_OK) {
-			if (batch != NULL)
-				err_prefix(&e, "batch[%zu]", i);
-			goto bad;
-		}
-		nops += parts[i].sp.n;
-	}
-	if (nops > RAFTD_API_MAX_OPS) {
-		err_set(&e, RC_TOO_LARGE, "%zu keys to resolve: at most %d "
-			"in one request", nops, RAFTD_API_MAX_OPS);
-		goto bad;
-	}
-	ops = calloc(nops, sizeof(*ops));
-	pay = calloc(np, sizeof(*pay));
-	if (ops == NULL || pay == NULL) {
-		err_set(&e, RC_NOMEM, "out of memory");
-		goto bad;
-	}
-	for (size_t i = 0; i < np; i++) {
-		txnops_resolve_encode(parts[i].id, parts[i].st, parts[i].ts,
-				      pay[i]);
-		for (size_t j = 0; j < parts[i].sp.n; j++, k++) {
-			ops[k].kind = NODE_OP_RESOLVE;
-			ops[k].key = parts[i].sp.s[j].start;
-			ops[k].klen = parts[i].sp.s[j].slen;
-			ops[k].val = pay[i];
-			ops[k].vlen = TXNOPS_RESOLVE_LEN;
-		}
-	}
-	if ((rid = raftd_api_route(t->api, req, resp, ops[0].key,
-				   ops[0].klen)) == 0)
+	if (resolution_parse(json_object_get(req->json, "batch"), "batch",
+			     req->json, &rs, &e) != RC_OK) {
+		http_resp_err(resp, &e);
 		goto out;
-	if (node_write_txn(n, rid, ops, nops, &r, &e) != RC_OK) {
+	}
+	if ((rid = raftd_api_route(t->api, req, resp, rs.ops[0].key,
+				   rs.ops[0].klen)) == 0)
+		goto out;
+	if (node_write_txn(n, rid, rs.ops, rs.nops, &r, &e) != RC_OK) {
 		answer_err(t, req, resp, &e, rid, &r, NULL);
 		goto out;
 	}
 	http_resp_json(resp, 200, json_pack("{s:I, s:I}", "resolved",
 					    (json_int_t)r.count, "range_id",
 					    (json_int_t)rid));
-	goto out;
-bad:
-	http_resp_err(resp, &e);
 out:
 	txnops_conflicts_release(&r.conflicts);
-	for (size_t i = 0; parts != NULL && i < np; i++)
-		spans_free(&parts[i].sp);
-	free(parts);
-	free(ops);
-	free(pay);
+	resolution_free(&rs);
+}
+
+/*
+ * A command with the resolutions rs riding along: rs's command is
+ * proposed first, in the same turn, so both share one Raft round and the
+ * command sees the intents already resolved.  *ride (when rs has any) is
+ * what became of them: {"resolved": N} or {"error": {"code","message"}}.
+ * Returns the command's own verdict, as node_write_txn.
+ */
+static int write_riding(struct txnapi *t, uint64_t rid,
+			const struct node_op *ops, size_t n_ops,
+			struct resolution *rs, struct node_txn_result *r,
+			json_t **ride, struct err *e)
+{
+	struct node *n = raftd_api_node(t->api);
+	struct node_txn_cmd c[2];
+	int rc;
+
+	*ride = NULL;
+	if (rs->nops == 0)
+		return node_write_txn(n, rid, ops, n_ops, r, e);
+	memset(c, 0, sizeof(c));
+	c[0].ops = rs->ops;
+	c[0].n_ops = rs->nops;
+	c[1].ops = ops;
+	c[1].n_ops = n_ops;
+	if ((rc = node_write_txn_many(n, rid, c, 2, e)) != RC_OK) {
+		memset(r, 0, sizeof(*r));
+		return rc;
+	}
+	*ride = c[0].rc == RC_OK ?
+		json_pack("{s:I}", "resolved", (json_int_t)c[0].res.count) :
+		json_pack("{s:{s:s, s:s}}", "error", "code",
+			  rc_name(c[0].rc), "message", c[0].err.msg);
+	txnops_conflicts_release(&c[0].res.conflicts);
+	*r = c[1].res;
+	if (c[1].rc != RC_OK)
+		*e = c[1].err;
+	return c[1].rc;
 }
 
 /* ---- records and the push queue ----------------------------------------- */
@@ -948,13 +1034,15 @@ static const char *status_name(int st)
 static int record_op(struct txnapi *t, uint64_t rid, const void *anchor,
 		     size_t alen, const unsigned char *id, int op, int force,
 		     uint32_t timeout_ms, uint64_t ts, const struct spans *res,
-		     int *status, uint64_t *out_ts, uint64_t *resolved,
-		     struct err *e)
+		     struct resolution *ride_rs, json_t **ride, int *status,
+		     uint64_t *out_ts, uint64_t *resolved, struct err *e)
 {
 	unsigned char pay[TXNOPS_RECORD_LEN], rpay[TXNOPS_RESOLVE_LEN];
 	size_t n = 1 + (res != NULL ? res->n : 0);
+	struct resolution none = { 0 };
 	struct node_txn_result r;
 	struct node_op *o = calloc(n, sizeof(*o));
+	json_t *rj = NULL;
 	int rc;
 
 	if (o == NULL)
@@ -973,7 +1061,12 @@ static int record_op(struct txnapi *t, uint64_t rid, const void *anchor,
 		o[i].val = rpay;
 		o[i].vlen = sizeof(rpay);
 	}
-	rc = node_write_txn(raftd_api_node(t->api), rid, o, n, &r, e);
+	rc = write_riding(t, rid, o, n, ride_rs != NULL ? ride_rs : &none, &r,
+			  &rj, e);
+	if (ride != NULL)
+		*ride = rj;
+	else
+		json_decref(rj);
 	free(o);
 	txnops_conflicts_release(&r.conflicts);
 	*status = r.status;
@@ -1067,6 +1160,8 @@ static void handle_record(const struct http_req *req,
 	int64_t timeout = 0;
 	int status = 0, code;
 	struct spans res = { 0 };
+	struct resolution rs = { 0 };
+	json_t *ride = NULL;
 	struct err e;
 
 	if (get_id(req->json, "txn", id, 1, NULL, &e) != RC_OK ||
@@ -1105,6 +1200,16 @@ static void handle_record(const struct http_req *req,
 				"commit only");
 		goto bad;
 	}
+	/* and other transactions' resolutions may ride along (handle_write) */
+	if (json_object_get(req->json, "ride") != NULL &&
+	    (code != TXNOPS_REC_COMMIT ||
+	     resolution_parse(json_object_get(req->json, "ride"), "ride",
+			      NULL, &rs, &e) != RC_OK)) {
+		if (code != TXNOPS_REC_COMMIT)
+			err_set(&e, RC_BAD_INPUT, "'ride' goes with op "
+				"commit only");
+		goto bad;
+	}
 	if ((rid = raftd_api_route(t->api, req, resp, anchor, alen)) == 0)
 		goto out;
 	if (code == 0) {
@@ -1129,8 +1234,8 @@ static void handle_record(const struct http_req *req,
 		goto out;
 	}
 	if (record_op(t, rid, anchor, alen, id, code, 0, (uint32_t)timeout,
-		      ts, res.n > 0 ? &res : NULL, &status, &out_ts,
-		      &resolved, &e) != RC_OK) {
+		      ts, res.n > 0 ? &res : NULL, &rs, &ride, &status,
+		      &out_ts, &resolved, &e) != RC_OK) {
 		raftd_api_node_error(t->api, req, resp, &e, rid);
 		goto out;
 	}
@@ -1157,12 +1262,16 @@ static void handle_record(const struct http_req *req,
 		if (j != NULL && res.n > 0)
 			json_object_set_new(j, "resolved",
 					    json_integer((json_int_t)resolved));
+		if (j != NULL && ride != NULL)
+			json_object_set(j, "ride", ride);
 		http_resp_json(resp, 200, j);
 	}
 	goto out;
 bad:
 	http_resp_err(resp, &e);
 out:
+	json_decref(ride);
+	resolution_free(&rs);
 	spans_free(&res);
 	free(anchor);
 }
@@ -1317,7 +1426,7 @@ static void handle_push(const struct http_req *req, struct http_resp *resp,
 			if (record_op(t, rid, anchor, alen, pushee,
 				      TXNOPS_REC_PUSH, force,
 				      TXNAPI_MISSING_TIMEOUT_MS, pts, NULL,
-				      &status, &out_ts, &resolved,
+				      NULL, NULL, &status, &out_ts, &resolved,
 				      &e) != RC_OK) {
 				raftd_api_node_error(t->api, req, resp, &e,
 						     rid);
