@@ -399,9 +399,9 @@ struct txcoord {
 	pthread_mutex_t render_mu;
 	struct metrics_counter *tso_rounds, *tso_requests;
 	struct metrics_counter *rt_requests, *rt_locates, *rt_redirects,
-			       *rt_moved, *rt_retries;
+			       *rt_moved, *rt_retries, *rode;
 	struct metrics_gauge *rt_cached, *uptime;
-	uint64_t seen[7];		/* last values added, in that order */
+	uint64_t seen[8];		/* last values added, in that order */
 };
 
 static void handle_status(const struct http_req *req, struct http_resp *resp,
@@ -422,6 +422,7 @@ static void handle_status(const struct http_req *req, struct http_resp *resp,
 		json_array_append_new(nodes, json_string(x->set->nodes[i]));
 	j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:o, "
 		      "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		      "s:I, "
 		      "s:{s:I, s:I}, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I}, "
 		      "s:{s:I, s:I, s:I, s:I}}",
 		      "service", "txcoord",
@@ -444,6 +445,7 @@ static void handle_status(const struct http_req *req, struct http_resp *resp,
 		      "unknown_outcomes", (json_int_t)ts.unknown,
 		      "pushes", (json_int_t)ts.pushes,
 		      "resolve_pending", (json_int_t)ts.resolve_pending,
+		      "resolutions_rode", (json_int_t)ts.resolve_rode,
 		      "tso",
 		      "requests", (json_int_t)requests,
 		      "rounds", (json_int_t)rounds,
@@ -482,6 +484,7 @@ static void handle_metrics(const struct http_req *req, struct http_resp *resp,
 {
 	struct txcoord *x = arg;
 	struct router_stats rs;
+	struct txn_stats ts;
 	uint64_t requests = 0, rounds = 0;
 	char *text = NULL;
 	size_t len = 0;
@@ -489,6 +492,7 @@ static void handle_metrics(const struct http_req *req, struct http_resp *resp,
 
 	tso_stats(x->tso, &requests, &rounds);
 	router_get_stats(x->router, &rs);
+	txn_engine_stats(x->eng, &ts);
 	pthread_mutex_lock(&x->render_mu);
 	metrics_catch_up(x->tso_rounds, rounds, &x->seen[0]);
 	metrics_catch_up(x->tso_requests, requests, &x->seen[1]);
@@ -497,6 +501,7 @@ static void handle_metrics(const struct http_req *req, struct http_resp *resp,
 	metrics_catch_up(x->rt_redirects, rs.redirects, &x->seen[4]);
 	metrics_catch_up(x->rt_moved, rs.moved, &x->seen[5]);
 	metrics_catch_up(x->rt_retries, rs.retries, &x->seen[6]);
+	metrics_catch_up(x->rode, ts.resolve_rode, &x->seen[7]);
 	pthread_mutex_unlock(&x->render_mu);
 	metrics_gauge_set(x->rt_cached, (double)rs.cached_ranges);
 	metrics_gauge_set(x->uptime,
@@ -534,6 +539,9 @@ static int register_metrics(struct txcoord *x, struct err *e)
 	  "Answers saying a range moved (421).");
 	C(rt_retries, "txcoord_router_retries_total",
 	  "Requests retried because no leader answered.");
+	C(rode, "txcoord_resolutions_rode_total",
+	  "Committed transactions whose intents in another range were "
+	  "resolved riding on a later command to that range.");
 #undef C
 	if ((rc = metrics_gauge(x->reg, "txcoord_router_cached_ranges",
 				"Range descriptors in the cache.", NULL, NULL,

@@ -81,7 +81,7 @@ struct txn_engine {
 	struct tso *tso;
 	struct router *router;
 	struct txnbg *bg;
-	unsigned timeout_ms, hb_ms, idle_ms, max_retries;
+	unsigned timeout_ms, hb_ms, idle_ms, max_retries, ride_wait_ms;
 
 	struct metrics_counter *m_commits[K__COUNT];
 	struct metrics_counter *m_aborts[R__COUNT];
@@ -1225,6 +1225,29 @@ static int onepc_answer(struct txn *t, struct onepc *o,
 	}
 }
 
+/* ---- riding resolutions (txnbg.h) ---------------------------------------- */
+
+/*
+ * Take the resolutions waiting for a ride to range_id into c's body as
+ * its "ride"; every ride_board needs its ride_end (after the call, before
+ * txnrpc_call_clear).
+ */
+static void ride_board(struct txn *t, struct txnrpc_call *c,
+		       uint64_t range_id, struct txnbg_ride *ride)
+{
+	txnbg_ride_take(t->eng->bg, range_id, ride);
+	if (ride->batch != NULL && (c->body == NULL ||
+	    json_object_set(c->body, "ride", ride->batch) != 0))
+		txnbg_ride_done(t->eng->bg, ride, NULL);
+}
+
+/* Settle a ride by c's answer: only a 200 says what became of it. */
+static void ride_end(struct txn *t, struct txnbg_ride *ride,
+		     const struct txnrpc_call *c)
+{
+	txnbg_ride_done(t->eng->bg, ride, c->status == 200 ? c->reply : NULL);
+}
+
 static int onepc_loop(struct txn *t, struct onepc *o, uint64_t *cts,
 		      struct err *e)
 {
@@ -1237,10 +1260,13 @@ static int onepc_loop(struct txn *t, struct onepc *o, uint64_t *cts,
 			.klen = o->keys[o->g->first].n,
 			.path = "/txn/commit1pc", .flags = ROUTER_ONCE
 		};
+		struct txnbg_ride ride;
 		int done;
 
 		c.body = commit1pc_body(t, o->w, can_push, o->reads, o->ops);
+		ride_board(t, &c, o->g->range_id, &ride);
 		txnrpc_run1(t->eng->router, &c);
+		ride_end(t, &ride, &c);
 		done = onepc_answer(t, o, &c, cts, &rc, e);
 		txnrpc_call_clear(&c);
 		if (done)
@@ -1395,17 +1421,25 @@ static int intents_answer(struct txn *t, struct intents *in,
 static int intents_round(struct txn *t, struct intents *in, struct err *e)
 {
 	struct txnrpc_call *c = calloc(in->ntodo, sizeof(*c));
+	struct txnbg_ride *ride = calloc(in->ntodo, sizeof(*ride));
 	int rc = RC_OK;
 
-	if (c == NULL)
+	if (c == NULL || ride == NULL) {
+		free(c);
+		free(ride);
 		return err_set(e, RC_NOMEM, "out of memory");
+	}
 	for (size_t i = 0; i < in->ntodo; i++) {
 		c[i].key = in->keys[in->todo[i].first].p;
 		c[i].klen = in->keys[in->todo[i].first].n;
 		c[i].path = "/txn/write";
 		c[i].body = write_body(t, in->todo[i].first, in->todo[i].n);
+		ride_board(t, &c[i], in->todo[i].range_id, &ride[i]);
 	}
 	txnrpc_run(t->eng->router, c, in->ntodo);
+	for (size_t i = 0; i < in->ntodo; i++)
+		ride_end(t, &ride[i], &c[i]);
+	free(ride);
 	for (size_t i = 0; i < in->ntodo && rc == RC_OK; i++)
 		rc = intents_answer(t, in, &in->todo[i], &c[i], e);
 	for (size_t i = 0; i < in->ntodo && rc == RC_OK; i++) {
@@ -1490,10 +1524,22 @@ static int commit_record(struct txn *t, uint64_t cts,
 		const char *st;
 		int a;
 
+		struct txnbg_ride ride;
+		struct desc d;
+		struct err le;
+
+		/* the anchor's range: cached since the intents went there */
+		memset(&ride, 0, sizeof(ride));
+		if (router_locate(t->eng->router, t->anchor, t->alen, &d,
+				  &le) == RC_OK)
+			txnbg_ride_take(t->eng->bg, d.range_id, &ride);
 		if (txnrpc_record_resolve(t->eng->router, t->id, t->anchor,
 					  t->alen, "commit", cts, 0, keys,
-					  nres, &c) != RC_OK)
+					  nres, ride.batch, &c) != RC_OK) {
+			txnbg_ride_done(t->eng->bg, &ride, NULL);
 			return err_set(e, RC_NOMEM, "out of memory");
+		}
+		ride_end(t, &ride, &c);
 		a = txnrpc_answer(&c);
 		st = json_string_value(json_object_get(c.reply, "status"));
 		if (a == TXNRPC_OK && (st == NULL ||
@@ -2024,7 +2070,8 @@ static int engine_metrics(struct txn_engine *eng, struct metrics *reg,
 
 static int engine_threads(struct txn_engine *eng, struct err *e)
 {
-	struct txnbg_opts bo = { eng->router, eng->hb_ms, eng->timeout_ms };
+	struct txnbg_opts bo = { eng->router, eng->hb_ms, eng->timeout_ms,
+				 eng->ride_wait_ms };
 	pthread_condattr_t ca;
 	int rc;
 
@@ -2063,6 +2110,7 @@ int txn_engine_new(struct txn_engine **out,
 	eng->idle_ms = opts->idle_timeout_ms ? opts->idle_timeout_ms :
 		TXN_DEFAULT_IDLE_MS;
 	eng->max_retries = opts->max_retries;
+	eng->ride_wait_ms = opts->ride_wait_ms;
 	pthread_mutex_init(&eng->mu, NULL);
 	pthread_mutex_init(&eng->rng_mu, NULL);
 	if (getrandom(&eng->rng, sizeof(eng->rng), 0) !=
@@ -2117,6 +2165,7 @@ void txn_engine_stats(struct txn_engine *eng, struct txn_stats *st)
 	st->resolve_pending = bs.pending;
 	st->resolved = bs.resolved;
 	st->resolve_dropped = bs.dropped;
+	st->resolve_rode = bs.rode;
 	st->heartbeats = bs.heartbeats;
 	st->commits_1pc = atomic_load(&eng->commits[K_1PC]);
 	st->commits_2pc = atomic_load(&eng->commits[K_2PC]);

@@ -80,6 +80,8 @@ struct txn_engine_opts {
 	unsigned idle_timeout_ms;	/* 0 = default */
 	unsigned max_retries;		/* one-shot retries on 40001 (as is:
 					   0 = no retry) */
+	unsigned ride_wait_ms;		/* a resolution's wait for a ride
+					   (txnbg.h); 0 = default */
 };
 
 /*
@@ -109,6 +111,7 @@ struct txn_stats {
 	uint64_t resolve_pending;	/* async resolution jobs queued */
 	uint64_t resolved;		/* resolution jobs done */
 	uint64_t resolve_dropped;	/* given up: intents left to pushers */
+	uint64_t resolve_rode;		/* resolved riding on a command */
 	uint64_t heartbeats;		/* record heartbeats sent */
 };
 void txn_engine_stats(struct txn_engine *eng, struct txn_stats *st);

@@ -60,6 +60,7 @@ struct txnbg_job {
 	struct txnbuf writes;
 	size_t skip;		/* leading keys resolved by the commit */
 	int intents_done;	/* resolved; only the record's gc is left */
+	uint64_t ride_rid;	/* waits for a ride to this range (0: no) */
 	int gc_due;		/* the gc waited its TXNBG_GC_DELAY_MS */
 	unsigned attempts;
 	uint64_t due_ms;
@@ -67,7 +68,7 @@ struct txnbg_job {
 
 struct txnbg {
 	struct router *router;
-	unsigned hb_ms, timeout_ms;
+	unsigned hb_ms, timeout_ms, ride_wait_ms;
 	pthread_mutex_t mu;
 	pthread_cond_t hb_cond;		/* heartbeat thread; in-flight done */
 	pthread_cond_t job_cond;	/* resolver thread */
@@ -78,7 +79,7 @@ struct txnbg {
 	int stop;
 	pthread_t hb_thread, job_thread[TXNBG_WORKERS];
 	int hb_started, job_started;	/* job_started: threads running */
-	uint64_t heartbeats, resolved, dropped;
+	uint64_t heartbeats, resolved, dropped, rode;
 };
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -476,6 +477,36 @@ static void bslots_send(struct txnbg *bg, struct bslot *sl, size_t ns,
 	free(c);
 }
 
+/*
+ * One part of a resolution batch: committed job jb's intents on the keys
+ * k[0..n), as /txn/resolve's {"txn","status","ts","keys"}.  NULL: no
+ * memory.
+ */
+static json_t *job_part(const struct txnbg_job *jb, const struct txnrpc_key *k,
+			size_t n)
+{
+	json_t *o = json_pack("{s:o, s:s}", "txn", txnwire_id_json(jb->id),
+			      "status", "committed"),
+	       *ka = json_array();
+
+	for (size_t m = 0; ka != NULL && m < n; m++)
+		if (json_array_append_new(ka, txnrpc_key_json(k[m].p,
+							      k[m].n)) != 0) {
+			json_decref(ka);
+			ka = NULL;
+		}
+	if (o == NULL || ka == NULL || txnwire_ts_set(o, "ts", jb->cts) != 0) {
+		json_decref(ka);
+		json_decref(o);
+		return NULL;
+	}
+	if (json_object_set_new(o, "keys", ka) != 0) {	/* takes ka */
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 /* Resolve the remaining intents of the jobs js[0..n), together. */
 static void batch_resolve(struct txnbg *bg, struct txnbg_job **js, size_t n,
 			  int *rc, struct err *ejob)
@@ -515,28 +546,14 @@ static void batch_resolve(struct txnbg *bg, struct txnbg_job **js, size_t n,
 						     g[i].first;
 			struct bslot *s = bslot_for(sl, &ns, g[i].range_id,
 						    g[i].n, k[0].p, k[0].n);
-			json_t *o = json_pack("{s:o, s:s}", "txn",
-					      txnwire_id_json(jb->id),
-					      "status", "committed"),
-			       *ka = json_array();
+			json_t *o = job_part(jb, k, g[i].n);
 
-			for (size_t m = 0; ka != NULL && m < g[i].n; m++)
-				if (json_array_append_new(ka, txnrpc_key_json(
-						k[m].p, k[m].n)) != 0) {
-					json_decref(ka);
-					ka = NULL;
-				}
-			if (s == NULL || o == NULL || ka == NULL ||
-			    txnwire_ts_set(o, "ts", jb->cts) != 0 ||
-			    json_object_set_new(o, "keys", ka) != 0 ||
+			if (s == NULL || o == NULL ||
 			    json_array_append_new(s->arr, o) != 0) {
-				json_decref(ka);
-				json_decref(o);
 				rc[j] = err_set(&ejob[j], RC_NOMEM, "out of "
 						"memory batching resolutions");
 				break;
 			}
-			o = NULL;
 			s->keys += g[i].n;
 			bslot_add_job(s, j);
 		}
@@ -761,6 +778,126 @@ static void *job_main(void *arg)
 	return NULL;
 }
 
+/* ---- riding resolutions ------------------------------------------------ */
+
+/*
+ * A committed job whose remaining intents lie in one range waits
+ * ride_wait_ms (TXNBG_RIDE_WAIT_MS) for a ride: a command this coordinator sends to that
+ * range meanwhile (an intent write, a 1PC, a record commit) takes it along
+ * (txnbg_ride_take), and the range proposes the resolution in the same
+ * Raft round as the command.  At a few hundred transactions a second a
+ * command reaches each range every few milliseconds, so most resolutions
+ * cost no round of their own.  A job no command took goes the resolver's
+ * way when its wait is over, as does one whose ride failed.
+ */
+/* The one range all of committed j's remaining intents lie in, or 0. */
+static uint64_t job_ride_range(struct txnbg *bg, const struct txnbg_job *j)
+{
+	struct txnrpc_key *keys = NULL;
+	struct txnrpc_group *g = NULL;
+	size_t ng = 0, n = j->writes.n - j->skip;
+	uint64_t rid = 0;
+	struct err e;
+
+	if (j->outcome != TXNBG_COMMITTED || j->skip >= j->writes.n ||
+	    n > TXNBG_RIDE_KEYS)
+		return 0;
+	if (txnrpc_buf_keys(&j->writes, &keys, &e) == RC_OK &&
+	    txnrpc_group_keys(bg->router, keys + j->skip, n, TXNRPC_BATCH_KEYS,
+			      TXNRPC_BATCH_BYTES, &g, &ng, &e) == RC_OK &&
+	    ng == 1)
+		rid = g[0].range_id;
+	free(keys);
+	free(g);
+	return rid;
+}
+
+void txnbg_ride_take(struct txnbg *bg, uint64_t range_id,
+		     struct txnbg_ride *ride)
+{
+	size_t keys = 0;
+
+	memset(ride, 0, sizeof(*ride));
+	if (bg == NULL || range_id == 0)
+		return;
+	pthread_mutex_lock(&bg->mu);
+	for (struct txnbg_job *prev = NULL, *j = bg->jobs;
+	     j != NULL && ride->n < TXNBG_RIDE_JOBS;) {
+		struct txnbg_job *next = j->next;
+		size_t k = j->writes.n - j->skip;
+
+		if (j->ride_rid == range_id && !j->intents_done &&
+		    keys + k <= TXNBG_RIDE_KEYS) {
+			if (prev != NULL)
+				prev->next = next;
+			else
+				bg->jobs = next;
+			if (bg->tail == j)
+				bg->tail = prev;
+			j->next = NULL;
+			bg->n_jobs--;
+			ride->js[ride->n++] = j;
+			keys += k;
+		} else {
+			prev = j;
+		}
+		j = next;
+	}
+	bg->running += ride->n;
+	pthread_mutex_unlock(&bg->mu);
+	if (ride->n == 0)
+		return;
+	/* the jobs are ours now: build the parts unlocked */
+	ride->batch = json_array();
+	for (size_t i = 0; ride->batch != NULL && i < ride->n; i++) {
+		struct txnbg_job *j = ride->js[i];
+		struct txnrpc_key *k = NULL;
+		struct err e;
+		json_t *o = NULL;
+
+		if (txnrpc_buf_keys(&j->writes, &k, &e) == RC_OK)
+			o = job_part(j, k + j->skip, j->writes.n - j->skip);
+		free(k);
+		if (o == NULL || json_array_append_new(ride->batch, o) != 0) {
+			json_decref(ride->batch);
+			ride->batch = NULL;
+		}
+	}
+	if (ride->batch == NULL)	/* no memory: the resolver's way */
+		txnbg_ride_done(bg, ride, NULL);
+}
+
+void txnbg_ride_done(struct txnbg *bg, struct txnbg_ride *ride,
+		     const json_t *reply)
+{
+	const json_t *r = json_object_get(reply, "ride");
+	int ok = json_is_integer(json_object_get(r, "resolved"));
+
+	if (ride->n == 0)
+		return;
+	json_decref(ride->batch);
+	ride->batch = NULL;
+	pthread_mutex_lock(&bg->mu);
+	bg->running -= ride->n;
+	for (size_t i = 0; i < ride->n; i++) {
+		struct txnbg_job *j = ride->js[i];
+
+		if (ok) {
+			j->intents_done = 1;
+			bg->rode++;
+			job_done(bg, j, RC_OK, NULL);
+		} else {
+			j->ride_rid = 0;	/* no second ride */
+			j->due_ms = util_mono_ms();
+			job_append(bg, j);
+		}
+	}
+	if (!ok)
+		pthread_cond_signal(&bg->job_cond);
+	pthread_mutex_unlock(&bg->mu);
+	ride->n = 0;
+}
+
 int txnbg_resolve(struct txnbg *bg, const unsigned char id[16], int outcome,
 		  uint64_t cts, const void *anchor, size_t alen,
 		  struct txnbuf *writes, size_t skip, struct err *e)
@@ -781,8 +918,10 @@ int txnbg_resolve(struct txnbg *bg, const unsigned char id[16], int outcome,
 	j->writes = *writes;
 	j->skip = skip < writes->n ? skip : writes->n;
 	txnbuf_init(writes);
+	j->ride_rid = job_ride_range(bg, j);
 	pthread_mutex_lock(&bg->mu);
-	j->due_ms = util_mono_ms();
+	j->due_ms = util_mono_ms() + (j->ride_rid != 0 && !bg->stop ?
+				      bg->ride_wait_ms : 0);
 	job_append(bg, j);
 	pthread_cond_signal(&bg->job_cond);
 	pthread_mutex_unlock(&bg->mu);
@@ -797,6 +936,7 @@ void txnbg_get_stats(struct txnbg *bg, struct txnbg_stats *st)
 	st->pending = bg->n_jobs + bg->running;
 	st->resolved = bg->resolved;
 	st->dropped = bg->dropped;
+	st->rode = bg->rode;
 	pthread_mutex_unlock(&bg->mu);
 }
 
@@ -811,6 +951,8 @@ int txnbg_new(struct txnbg **out, const struct txnbg_opts *o, struct err *e)
 	bg->router = o->router;
 	bg->hb_ms = o->heartbeat_ms ? o->heartbeat_ms : 500;
 	bg->timeout_ms = o->timeout_ms ? o->timeout_ms : 3000;
+	bg->ride_wait_ms = o->ride_wait_ms ? o->ride_wait_ms :
+			   TXNBG_RIDE_WAIT_MS;
 	if (pthread_mutex_init(&bg->mu, NULL) != 0 ||
 	    cond_init_mono(&bg->hb_cond) != 0 ||
 	    cond_init_mono(&bg->job_cond) != 0) {

@@ -28,6 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "err.h"
 #include "txnbuf.h"
 
@@ -41,6 +43,8 @@ struct txnbg_opts {
 	struct router *router;		/* borrowed */
 	unsigned heartbeat_ms;		/* > 0 */
 	unsigned timeout_ms;		/* the records' timeout, > 0 */
+	unsigned ride_wait_ms;		/* a resolution's wait for a ride;
+					   0 = TXNBG_RIDE_WAIT_MS */
 };
 
 int txnbg_new(struct txnbg **out, const struct txnbg_opts *o,
@@ -86,12 +90,39 @@ int txnbg_resolve(struct txnbg *bg, const unsigned char id[16], int outcome,
 		  uint64_t cts, const void *anchor, size_t alen,
 		  struct txnbuf *writes, size_t skip, struct err *e);
 
+/*
+ * Riding resolutions (see txnbg.c): a committed job whose remaining
+ * intents all lie in one range waits a few milliseconds for a command of
+ * this coordinator to that range to take it along.  txnbg_ride_take()
+ * takes the jobs waiting for range_id (ride->n of them; none: n 0 and
+ * batch NULL); send ride->batch as the command's "ride" member (raftd
+ * proposes it in the same Raft round) and hand the command's answer to
+ * txnbg_ride_done() (NULL when there is none).  An answer whose "ride"
+ * says "resolved" settles the jobs; any other sends them the resolver's
+ * way at once.  Every take needs its done.
+ */
+#define TXNBG_RIDE_WAIT_MS	5	/* default wait for a ride */
+#define TXNBG_RIDE_JOBS		8	/* jobs one command carries */
+#define TXNBG_RIDE_KEYS		32	/* their keys, at most */
+
+struct txnbg_ride {
+	struct txnbg_job *js[TXNBG_RIDE_JOBS];
+	size_t n;
+	json_t *batch;		/* the "ride" array; NULL when n is 0 */
+};
+
+void txnbg_ride_take(struct txnbg *bg, uint64_t range_id,
+		     struct txnbg_ride *ride);
+void txnbg_ride_done(struct txnbg *bg, struct txnbg_ride *ride,
+		     const json_t *reply);
+
 struct txnbg_stats {
 	uint64_t committing;	/* registered for heartbeats */
 	uint64_t heartbeats;	/* heartbeats sent */
 	uint64_t pending;	/* jobs queued or running */
 	uint64_t resolved;	/* jobs done */
 	uint64_t dropped;	/* jobs given up */
+	uint64_t rode;		/* jobs whose intents rode on a command */
 };
 void txnbg_get_stats(struct txnbg *bg, struct txnbg_stats *st);
 

@@ -436,14 +436,14 @@ int txnrpc_record(struct router *r, const unsigned char id[16],
 		  uint64_t ts, unsigned timeout_ms, struct txnrpc_call *c)
 {
 	return txnrpc_record_resolve(r, id, anchor, alen, op, ts, timeout_ms,
-				     NULL, 0, c);
+				     NULL, 0, NULL, c);
 }
 
 int txnrpc_record_resolve(struct router *r, const unsigned char id[16],
 			  const void *anchor, size_t alen, const char *op,
 			  uint64_t ts, unsigned timeout_ms,
 			  const struct txnrpc_key *res, size_t nres,
-			  struct txnrpc_call *c)
+			  json_t *ride, struct txnrpc_call *c)
 {
 	json_t *b = json_pack("{s:o, s:s}", "txn", txnwire_id_json(id),
 			      "op", op);
@@ -458,7 +458,9 @@ int txnrpc_record_resolve(struct router *r, const unsigned char id[16],
 			  (strcmp(op, "heartbeat") == 0 &&
 			   json_object_set_new(b, "timeout_ms",
 					       json_integer(timeout_ms))) ||
-			  (nres > 0 && keys_set(b, "resolve", res, nres)))) {
+			  (nres > 0 && keys_set(b, "resolve", res, nres)) ||
+			  (ride != NULL &&
+			   json_object_set(b, "ride", ride) != 0))) {
 		json_decref(b);
 		b = NULL;
 	}

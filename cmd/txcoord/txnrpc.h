@@ -154,11 +154,13 @@ int txnrpc_record(struct router *r, const unsigned char id[16],
  * keys in the anchor's range, in the record's own command (raftd applies
  * them only if the record commits at ts; the answer's "resolved" counts
  * them).  A key no longer in that range makes the whole command 421.
+ * ride (borrowed; NULL none) goes as the body's "ride": other
+ * transactions' resolutions riding along (txnbg_ride_take).
  */
 int txnrpc_record_resolve(struct router *r, const unsigned char id[16],
 			  const void *anchor, size_t alen, const char *op,
 			  uint64_t ts, unsigned timeout_ms,
 			  const struct txnrpc_key *res, size_t nres,
-			  struct txnrpc_call *c);
+			  json_t *ride, struct txnrpc_call *c);
 
 #endif

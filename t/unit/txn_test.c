@@ -135,6 +135,8 @@ static struct fake {
 	int gate_resolve;		/* /txn/resolve waits while set */
 	size_t batched;			/* resolutions that came in batches */
 	int commit_resolved;		/* intents resolved by record commits */
+	int no_rides;			/* ignore "ride" (as an older raftd) */
+	size_t rode;			/* resolutions that came riding */
 	unsigned char injected[16];
 } F;
 
@@ -664,6 +666,35 @@ static int incrs_refused(const json_t *ops, json_t *vals,
 	return 0;
 }
 
+static int resolve_one(const json_t *b);
+
+/*
+ * The "ride" of a write or a 1PC (F.mu held): applied first, as raftd
+ * proposes it just before the command.  The intents resolved; -1: none.
+ */
+static int ride_apply(const json_t *body)
+{
+	const json_t *ride = json_object_get(body, "ride"), *b;
+	size_t i;
+	int n = 0;
+
+	if (ride == NULL || F.no_rides)
+		return -1;
+	json_array_foreach(ride, i, b)
+		n += resolve_one(b);
+	F.rode += json_array_size(ride);
+	pthread_cond_broadcast(&F.cond);
+	return n;
+}
+
+/* A 200 answer j says what became of the ride (ride_apply's n). */
+static void ride_answer(json_t *j, int n)
+{
+	if (n >= 0)
+		json_object_set_new(j, "ride", json_pack("{s:i}", "resolved",
+							 n));
+}
+
 static void h_write(const struct http_req *req, struct http_resp *resp,
 		    void *a)
 {
@@ -674,6 +705,7 @@ static void h_write(const struct http_req *req, struct http_resp *resp,
 	struct fb anchor;
 	struct frec *r;
 	size_t i;
+	int rode;
 
 	txnwire_id_get(req->json, "txn", id, NULL);
 	fb_get(req->json, "anchor", &anchor);
@@ -681,6 +713,7 @@ static void h_write(const struct http_req *req, struct http_resp *resp,
 		sleep_ms(F.write_delay_ms);
 	pthread_mutex_lock(&F.mu);
 	note(C_WRITE, req->json);
+	rode = ride_apply(req->json);
 	if (ops_moved(ops, resp) || ops_locked(ops, id, resp))
 		goto out;
 	r = rec_of(id);
@@ -729,6 +762,7 @@ static void h_write(const struct http_req *req, struct http_resp *resp,
 	txnwire_ts_set(j, "ts", maxts);
 	if (json_array_size(vals) > 0)
 		json_object_set(j, "values", vals);
+	ride_answer(j, rode);
 	http_resp_json(resp, 200, j);
 out:
 	pthread_mutex_unlock(&F.mu);
@@ -787,12 +821,13 @@ static void h_1pc(const struct http_req *req, struct http_resp *resp,
 	char msg[128];
 	size_t i;
 	uint64_t ts;
-	int hang = 0;
+	int hang = 0, rode;
 	json_t *vals = json_array();
 
 	txnwire_id_get(req->json, "txn", id, NULL);
 	pthread_mutex_lock(&F.mu);
 	note(C_1PC, req->json);
+	rode = ride_apply(req->json);
 	if (F.fail_1pc > 0) {
 		F.fail_1pc--;
 		reply_code(resp, 409, "retry", "read of 'q' changed", NULL);
@@ -831,6 +866,7 @@ static void h_1pc(const struct http_req *req, struct http_resp *resp,
 	txnwire_ts_set(j, "ts", ts);
 	if (json_array_size(vals) > 0)
 		json_object_set(j, "values", vals);
+	ride_answer(j, rode);
 	http_resp_json(resp, 200, j);
 	if (F.hang_1pc > 0) {
 		F.hang_1pc--;
@@ -1350,6 +1386,8 @@ static struct env {
 	struct http_client *cli;
 } E;
 
+static unsigned env_ride_wait_ms;	/* 0: the engine's default */
+
 static void env_start(unsigned idle_ms, unsigned router_deadline_ms)
 {
 	struct txn_engine_opts o;
@@ -1369,6 +1407,7 @@ static void env_start(unsigned idle_ms, unsigned router_deadline_ms)
 	o.heartbeat_ms = 100;
 	o.idle_timeout_ms = idle_ms;
 	o.max_retries = 3;
+	o.ride_wait_ms = env_ride_wait_ms;
 	assert_int_equal(txn_engine_new(&E.eng, &o, NULL), RC_OK);
 }
 
@@ -1715,6 +1754,7 @@ static void test_resolution_batched(void **state)
 	(void)state;
 	pthread_mutex_lock(&F.mu);
 	F.gate_resolve = 1;		/* every resolver gets stuck */
+	F.no_rides = 1;			/* and no write takes one along */
 	pthread_mutex_unlock(&F.mu);
 	for (int i = 0; i < N; i++) {
 		struct txn *t = begin();
@@ -1749,6 +1789,77 @@ static void test_resolution_batched(void **state)
 	for (int i = 0; i < N; i++) {
 		snprintf(k, sizeof(k), "z%02d", i);
 		expect_committed(k, "2");
+	}
+}
+
+/*
+ * Sequential transactions over the same two ranges: each one's write to
+ * the "z" range carries the resolution of the one before (a ride), so the
+ * resolvers send almost nothing; the last one, which nothing carries, is
+ * resolved when its wait is over.  A range that ignores rides (an older
+ * raftd) only sends them the resolver's way at once: nothing is lost.
+ */
+static void test_resolution_rides(void **state)
+{
+	enum { N = 10 };
+	struct txn_stats st;
+	char k[16];
+
+	(void)state;
+	env_stop();
+	env_ride_wait_ms = 1000;	/* long enough for any machine */
+	env_start(60000, 0);
+	env_ride_wait_ms = 0;
+	for (int i = 0; i < N; i++) {
+		struct txn *t = begin();
+		uint64_t cts;
+		int one_pc;
+
+		snprintf(k, sizeof(k), "a%02d", i);
+		put(t, k, "1");
+		snprintf(k, sizeof(k), "z%02d", i);
+		put(t, k, "2");
+		assert_int_equal(txn_commit(t, &cts, &one_pc, NULL), RC_OK);
+		assert_int_equal(one_pc, 0);
+		txn_free(t);
+	}
+	pthread_mutex_lock(&F.mu);
+	assert_int_equal(F.rode, N - 1);
+	pthread_mutex_unlock(&F.mu);
+	assert_int_equal(n_intents(), 1);	/* z09 waits for a ride */
+	wait_resolved();
+	assert_int_equal(n_intents(), 0);
+	assert_int_equal(calls(C_RESOLVE), 1);	/* z09's, alone */
+	txn_engine_stats(E.eng, &st);
+	assert_int_equal(st.resolve_rode, N - 1);
+	assert_int_equal(st.resolved, N);
+	for (int i = 0; i < N; i++) {
+		snprintf(k, sizeof(k), "z%02d", i);
+		expect_committed(k, "2");
+	}
+
+	/* a range that ignores rides: every job goes the resolver's way */
+	pthread_mutex_lock(&F.mu);
+	F.no_rides = 1;
+	pthread_mutex_unlock(&F.mu);
+	for (int i = 0; i < 3; i++) {
+		struct txn *t = begin();
+		uint64_t cts;
+
+		snprintf(k, sizeof(k), "b%02d", i);
+		put(t, k, "3");
+		snprintf(k, sizeof(k), "y%02d", i);
+		put(t, k, "4");
+		assert_int_equal(txn_commit(t, &cts, NULL, NULL), RC_OK);
+		txn_free(t);
+	}
+	wait_resolved();
+	assert_int_equal(n_intents(), 0);
+	txn_engine_stats(E.eng, &st);
+	assert_int_equal(st.resolve_rode, N - 1);
+	for (int i = 0; i < 3; i++) {
+		snprintf(k, sizeof(k), "y%02d", i);
+		expect_committed(k, "4");
 	}
 }
 
@@ -2530,6 +2641,7 @@ int main(void)
 		T(test_1pc_refresh_fails),
 		T(test_1pc_in_range_read_changed),
 		T(test_2pc_commit),
+		T(test_resolution_rides),
 		T(test_resolution_batched),
 		T(test_2pc_pushed_refresh),
 		T(test_2pc_refresh_fails_aborts),
