@@ -614,6 +614,20 @@ static int job_batchable(const struct txnbg_job *j)
 	return j->outcome == TXNBG_COMMITTED;
 }
 
+/* Take j (which follows prev, NULL: the first) out of the queue. */
+static void job_unlink(struct txnbg *bg, struct txnbg_job *prev,
+		       struct txnbg_job *j)
+{
+	if (prev != NULL)
+		prev->next = j->next;
+	else
+		bg->jobs = j->next;
+	if (bg->tail == j)
+		bg->tail = prev;
+	j->next = NULL;
+	bg->n_jobs--;
+}
+
 /* The first job due (any job when stopping), unlinked; or NULL. */
 static struct txnbg_job *job_take(struct txnbg *bg, uint64_t now,
 				  uint64_t *next)
@@ -628,14 +642,7 @@ static struct txnbg_job *job_take(struct txnbg *bg, uint64_t now,
 				*next = j->due_ms;
 			continue;
 		}
-		if (prev != NULL)
-			prev->next = j->next;
-		else
-			bg->jobs = j->next;
-		if (bg->tail == j)
-			bg->tail = prev;
-		j->next = NULL;
-		bg->n_jobs--;
+		job_unlink(bg, prev, j);
 		return j;
 	}
 	return NULL;
@@ -711,14 +718,7 @@ static void job_batch(struct txnbg *bg, struct txnbg_job *first)
 		/* due ones, and collections not due yet: early is fine */
 		if ((j->due_ms <= now || bg->stop ||
 		     (j->gc_due && first->gc_due)) && job_batchable(j)) {
-			if (prev != NULL)
-				prev->next = next;
-			else
-				bg->jobs = next;
-			if (bg->tail == j)
-				bg->tail = prev;
-			j->next = NULL;
-			bg->n_jobs--;
+			job_unlink(bg, prev, j);
 			js[n++] = j;
 		} else {
 			prev = j;
@@ -828,14 +828,7 @@ void txnbg_ride_take(struct txnbg *bg, uint64_t range_id,
 
 		if (j->ride_rid == range_id && !j->intents_done &&
 		    keys + k <= TXNBG_RIDE_KEYS) {
-			if (prev != NULL)
-				prev->next = next;
-			else
-				bg->jobs = next;
-			if (bg->tail == j)
-				bg->tail = prev;
-			j->next = NULL;
-			bg->n_jobs--;
+			job_unlink(bg, prev, j);
 			ride->js[ride->n++] = j;
 			keys += k;
 		} else {
