@@ -71,7 +71,9 @@ struct txnbg {
 	unsigned hb_ms, timeout_ms, ride_wait_ms;
 	pthread_mutex_t mu;
 	pthread_cond_t hb_cond;		/* heartbeat thread; in-flight done */
-	pthread_cond_t job_cond;	/* resolver thread */
+	pthread_cond_t job_cond;	/* resolver threads */
+	uint64_t timer_at;		/* the one resolver that sleeps until a
+					   job is due wakes then (0: none) */
 	struct txnbg_hb *hbs;
 	size_t n_hb;
 	struct txnbg_job *jobs, *tail;
@@ -756,12 +758,26 @@ static void *job_main(void *arg)
 		if (j == NULL) {
 			if (bg->stop && bg->n_jobs == 0)
 				break;
-			if (next == UINT64_MAX)
+			/*
+			 * One resolver keeps the time (the earliest job due
+			 * later); the others sleep until signalled, so a
+			 * queue of jobs waiting for rides wakes one thread
+			 * when the first falls due, not all of them.
+			 */
+			if (next == UINT64_MAX ||
+			    (bg->timer_at != 0 && bg->timer_at <= next)) {
 				pthread_cond_wait(&bg->job_cond, &bg->mu);
-			else
+			} else {
+				bg->timer_at = next;
 				cond_wait_until(&bg->job_cond, &bg->mu, next);
+				if (bg->timer_at == next)
+					bg->timer_at = 0;
+			}
 			continue;
 		}
+		/* the time keeper took work: let another keep it */
+		if (bg->timer_at == 0 && bg->n_jobs > 0)
+			pthread_cond_signal(&bg->job_cond);
 		if (job_batchable(j) && bg->n_jobs > 0) {
 			job_batch(bg, j);	/* unlocks and relocks */
 			continue;
@@ -878,14 +894,16 @@ void txnbg_ride_done(struct txnbg *bg, struct txnbg_ride *ride,
 		if (ok) {
 			j->intents_done = 1;
 			bg->rode++;
-			job_done(bg, j, RC_OK, NULL);
+			job_done(bg, j, RC_OK, NULL);	/* its gc, later */
 		} else {
 			j->ride_rid = 0;	/* no second ride */
 			j->due_ms = util_mono_ms();
 			job_append(bg, j);
 		}
 	}
-	if (!ok)
+	/* due before the time keeper (job_main) wakes: a resolver looks */
+	if (!ok || bg->timer_at == 0 ||
+	    util_mono_ms() + TXNBG_GC_DELAY_MS < bg->timer_at)
 		pthread_cond_signal(&bg->job_cond);
 	pthread_mutex_unlock(&bg->mu);
 	ride->n = 0;
@@ -916,7 +934,10 @@ int txnbg_resolve(struct txnbg *bg, const unsigned char id[16], int outcome,
 	j->due_ms = util_mono_ms() + (j->ride_rid != 0 && !bg->stop ?
 				      bg->ride_wait_ms : 0);
 	job_append(bg, j);
-	pthread_cond_signal(&bg->job_cond);
+	/* due now, or before the time keeper wakes: a resolver must look */
+	if (j->ride_rid == 0 || bg->stop || bg->timer_at == 0 ||
+	    j->due_ms < bg->timer_at)
+		pthread_cond_signal(&bg->job_cond);
 	pthread_mutex_unlock(&bg->mu);
 	return RC_OK;
 }
