@@ -43,6 +43,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -118,7 +119,7 @@ struct req {
 				 * the node added or removed */
 	int conf_op;		/* REQ_CONF: enum raft_conf_op */
 	struct desc *desc;	/* REQ_CREATE: the replica to create */
-	/* under node.mu: */
+	/* under mu (the request's own): */
 	int done;
 	int rc;
 	uint64_t result;	/* REQ_PROPOSE: the entry's INCR result */
@@ -134,8 +135,9 @@ struct req {
 	uint64_t owner;		/* the reading transaction's tag */
 	uint64_t wait_index;
 	struct err err;
-	int refs;
-	pthread_cond_t cond;
+	atomic_int refs;	/* the caller's and the loop's */
+	pthread_mutex_t mu;	/* done and the results (not node.mu) */
+	pthread_cond_t cond;	/* with mu: done */
 	struct req *next;
 };
 
@@ -276,11 +278,16 @@ struct node {
 	pthread_mutex_t st_mu;		/* ranges[].st */
 	uint64_t record_seq;		/* under mu: +1 per applied record op */
 	pthread_cond_t rec_cv;		/* with mu: record_seq moved */
-	/* under mu: node_receive() calls, and how many the loop has
-	 * handled (stepped, persisted, answers queued); rx_cv signals it
-	 * to rx_waiters (see node_rx_wait) */
-	uint64_t rx_seq, rx_done;
+	/* under mu: node_receive() calls (numbered with the inbox) */
+	uint64_t rx_seq;
+	/* under rx_mu, not mu (every peer's POST waits here; mu is busy
+	 * enough): how many calls the loop has handled (stepped,
+	 * persisted, answers queued); rx_cv signals it to rx_waiters (see
+	 * node_rx_wait); rx_stop: closing */
+	pthread_mutex_t rx_mu;
+	uint64_t rx_done;
 	unsigned rx_waiters;
+	int rx_stop;
 	pthread_cond_t rx_cv;
 	uint64_t gc_ttl_ms;		/* history kept for reads */
 
@@ -354,11 +361,12 @@ static void raft_log_cb(void *arg, const char *msg)
 
 /* ---- requests and waiters ----------------------------------------------- */
 
-static void req_unref_locked(struct req *r)
+static void req_unref(struct req *r)
 {
-	if (--r->refs > 0)
+	if (atomic_fetch_sub(&r->refs, 1) != 1)
 		return;
 	pthread_cond_destroy(&r->cond);
+	pthread_mutex_destroy(&r->mu);
 	free(r->cmd);
 	free(r->desc);
 	free(r->spans);
@@ -366,11 +374,19 @@ static void req_unref_locked(struct req *r)
 	free(r);
 }
 
-/* Loop side: finish r with rc (and e's message) and drop the loop's ref. */
+/*
+ * Loop side: finish r with rc (and e's message) and drop the loop's ref.
+ * The request has a mutex of its own, so the waiter it wakes does not
+ * queue on node.mu behind every other API thread; and it is signalled
+ * after the unlock, so it does not wake only to block on that mutex (a
+ * futex wait, a wake and a context switch more per request).  The loop's
+ * reference, dropped last, keeps r alive for the signal.
+ */
 static void req_complete(struct node *n, struct req *r, int rc,
 			 const struct err *e)
 {
-	pthread_mutex_lock(&n->mu);
+	(void)n;
+	pthread_mutex_lock(&r->mu);
 	r->done = 1;
 	r->rc = rc;
 	if (rc != RC_OK && e != NULL)
@@ -378,9 +394,9 @@ static void req_complete(struct node *n, struct req *r, int rc,
 	else
 		err_clear(&r->err);
 	r->err.code = rc;
+	pthread_mutex_unlock(&r->mu);
 	pthread_cond_signal(&r->cond);
-	req_unref_locked(r);
-	pthread_mutex_unlock(&n->mu);
+	req_unref(r);
 }
 
 static void req_fail(struct node *n, struct req *r, int rc, const char *fmt,
@@ -410,9 +426,10 @@ static struct req *req_new(int kind, uint64_t range_id)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&r->cond, &ca);
 	pthread_condattr_destroy(&ca);
+	pthread_mutex_init(&r->mu, NULL);
 	r->kind = kind;
 	r->range_id = range_id;
-	r->refs = 2;		/* the caller and the loop */
+	atomic_init(&r->refs, 2);	/* the caller and the loop */
 	r->deadline_ms = util_mono_ms() + NODE_WAIT_MS;
 	return r;
 }
@@ -433,7 +450,7 @@ static void req_submit_wait_n(struct node *n, struct req **r, size_t k,
 	pthread_mutex_lock(&n->mu);
 	for (size_t i = 0; i < k; i++) {
 		if (n->stop) {
-			r[i]->refs--;	/* the loop's: never queued */
+			atomic_fetch_sub(&r[i]->refs, 1); /* the loop's */
 			rc[i] = RC_UNAVAILABLE;
 			if (e != NULL)
 				err_set(&e[i], RC_UNAVAILABLE,
@@ -448,14 +465,16 @@ static void req_submit_wait_n(struct node *n, struct req **r, size_t k,
 		n->reqs_tail = r[i];
 	}
 	pthread_cond_signal(&n->cv);
+	pthread_mutex_unlock(&n->mu);
 	for (size_t i = 0; i < k; i++) {
 		if (rc[i] != RC_OK) {	/* never queued */
-			req_unref_locked(r[i]);
+			req_unref(r[i]);
 			continue;
 		}
+		pthread_mutex_lock(&r[i]->mu);
 		while (!r[i]->done && !timed_out)
-			if (pthread_cond_timedwait(&r[i]->cond, &n->mu, &ts) ==
-			    ETIMEDOUT)
+			if (pthread_cond_timedwait(&r[i]->cond, &r[i]->mu,
+						   &ts) == ETIMEDOUT)
 				timed_out = 1;
 		if (r[i]->done) {
 			rc[i] = r[i]->rc;
@@ -474,9 +493,9 @@ static void req_submit_wait_n(struct node *n, struct req **r, size_t k,
 					"by a quorum within %d ms; retry",
 					NODE_WAIT_MS);
 		}
-		req_unref_locked(r[i]);
+		pthread_mutex_unlock(&r[i]->mu);
+		req_unref(r[i]);
 	}
-	pthread_mutex_unlock(&n->mu);
 }
 
 /* API side: queue r for the loop and wait until done or the deadline. */
@@ -3237,6 +3256,7 @@ static void *loop_main(void *arg)
 	struct req *reqs;
 	struct snapjob *done;
 	struct err e;
+	int rx_wake;
 
 	pthread_setname_np(pthread_self(), "raftd-loop");
 
@@ -3367,11 +3387,12 @@ static void *loop_main(void *arg)
 			break;
 		}
 		/* the answers to what came in are queued: tell the waiters */
-		pthread_mutex_lock(&n->mu);
+		pthread_mutex_lock(&n->rx_mu);
 		n->rx_done = rx_taken;
-		if (n->rx_waiters > 0)
+		rx_wake = n->rx_waiters > 0;
+		pthread_mutex_unlock(&n->rx_mu);
+		if (rx_wake)
 			pthread_cond_broadcast(&n->rx_cv);
-		pthread_mutex_unlock(&n->mu);
 		{
 			uint64_t f = commit_flush_plan(n, util_mono_ms());
 
@@ -3546,26 +3567,26 @@ int node_rx_wait(struct node *n, uint64_t seq, unsigned ms)
 	int done;
 
 	abs_deadline(ms, &ts);
-	pthread_mutex_lock(&n->mu);
+	pthread_mutex_lock(&n->rx_mu);
 	n->rx_waiters++;
-	while (n->rx_done < seq && !n->stop)
-		if (pthread_cond_timedwait(&n->rx_cv, &n->mu, &ts) ==
+	while (n->rx_done < seq && !n->rx_stop)
+		if (pthread_cond_timedwait(&n->rx_cv, &n->rx_mu, &ts) ==
 		    ETIMEDOUT)
 			break;
 	n->rx_waiters--;
 	done = n->rx_done >= seq;
-	pthread_mutex_unlock(&n->mu);
+	pthread_mutex_unlock(&n->rx_mu);
 	return done;
 }
 
 /* ---- API entry points --------------------------------------------------- */
 
+/* Free r, never queued: nobody else holds it. */
 static void req_drop(struct node *n, struct req *r)
 {
-	pthread_mutex_lock(&n->mu);
-	r->refs = 1;
-	req_unref_locked(r);
-	pthread_mutex_unlock(&n->mu);
+	(void)n;
+	atomic_store(&r->refs, 1);
+	req_unref(r);
 }
 
 int node_write(struct node *n, uint64_t range_id, const struct node_op *ops,
@@ -3582,15 +3603,11 @@ int node_write(struct node *n, uint64_t range_id, const struct node_op *ops,
 		req_drop(n, r);
 		return rc;
 	}
-	pthread_mutex_lock(&n->mu);
-	r->refs++;		/* keep it to read the result */
-	pthread_mutex_unlock(&n->mu);
+	atomic_fetch_add(&r->refs, 1);	/* keep it to read the result */
 	rc = req_submit_wait(n, r, e);
-	pthread_mutex_lock(&n->mu);
 	if (rc == RC_OK && result != NULL)
-		*result = r->result;
-	req_unref_locked(r);
-	pthread_mutex_unlock(&n->mu);
+		*result = r->result;	/* done: the loop is through with it */
+	req_unref(r);
 	return rc;
 }
 
@@ -3617,7 +3634,7 @@ int node_write_txn_many(struct node *n, uint64_t range_id,
 			req_drop(n, r[i]);
 			break;
 		}
-		r[i]->refs++;	/* keep it to read the result */
+		atomic_fetch_add(&r[i]->refs, 1);	/* to read the result */
 	}
 	if (i < k) {		/* nothing queued yet: free them all */
 		while (i-- > 0)
@@ -3625,8 +3642,8 @@ int node_write_txn_many(struct node *n, uint64_t range_id,
 		return erc;
 	}
 	req_submit_wait_n(n, r, k, rc, NULL);
-	pthread_mutex_lock(&n->mu);
 	for (i = 0; i < k; i++) {
+		pthread_mutex_lock(&r[i]->mu);
 		c[i].rc = rc[i];
 		if (r[i]->done) {
 			c[i].res = r[i]->tx;
@@ -3643,9 +3660,9 @@ int node_write_txn_many(struct node *n, uint64_t range_id,
 		}
 		c[i].res.ambiguous = rc[i] == RC_TIMEOUT ||
 				     (r[i]->done && r[i]->ambiguous);
-		req_unref_locked(r[i]);
+		pthread_mutex_unlock(&r[i]->mu);
+		req_unref(r[i]);
 	}
-	pthread_mutex_unlock(&n->mu);
 	return RC_OK;
 }
 
@@ -4591,6 +4608,7 @@ int node_open(struct node **out, const struct node_opts *o, struct err *e)
 	n->no_bootstrap = o->no_bootstrap;
 	n->lease_reads = !o->no_lease_reads;
 	pthread_mutex_init(&n->mu, NULL);
+	pthread_mutex_init(&n->rx_mu, NULL);
 	pthread_mutex_init(&n->st_mu, NULL);
 	pthread_rwlock_init(&n->tab_lock, NULL);
 	pthread_mutex_init(&n->members_mu, NULL);
@@ -4677,8 +4695,11 @@ void node_close(struct node *n)
 	pthread_cond_signal(&n->cv);
 	pthread_cond_signal(&n->snap_cv);
 	pthread_cond_broadcast(&n->rec_cv);
-	pthread_cond_broadcast(&n->rx_cv);
 	pthread_mutex_unlock(&n->mu);
+	pthread_mutex_lock(&n->rx_mu);
+	n->rx_stop = 1;
+	pthread_cond_broadcast(&n->rx_cv);
+	pthread_mutex_unlock(&n->rx_mu);
 	if (n->loop_started)
 		pthread_join(n->loop, NULL);
 	if (n->snapper_started)
@@ -4742,6 +4763,7 @@ void node_close(struct node *n)
 	for (size_t i = 0; i < n->n_members; i++)
 		free((char *)n->members[i].addr);
 	pthread_mutex_destroy(&n->mu);
+	pthread_mutex_destroy(&n->rx_mu);
 	pthread_mutex_destroy(&n->st_mu);
 	pthread_cond_destroy(&n->cv);
 	pthread_cond_destroy(&n->rec_cv);
