@@ -1740,6 +1740,23 @@ static void test_2pc_commit(void **state)
 	assert_true(metric("txcoord_commits_total{kind=\"2pc\"}") == 1);
 }
 
+/* Commit {a}NN = va and {b}NN = vb (NN = i) as one 2PC transaction. */
+static void commit_two(int i, char a, const char *va, char b, const char *vb)
+{
+	struct txn *t = begin();
+	uint64_t cts;
+	int one_pc;
+	char k[16];
+
+	snprintf(k, sizeof(k), "%c%02d", a, i);
+	put(t, k, va);
+	snprintf(k, sizeof(k), "%c%02d", b, i);
+	put(t, k, vb);
+	assert_int_equal(txn_commit(t, &cts, &one_pc, NULL), RC_OK);
+	assert_int_equal(one_pc, 0);
+	txn_free(t);
+}
+
 /*
  * Commits faster than the resolvers: the jobs that queue meanwhile are
  * resolved and collected in batches (one request per range), not one
@@ -1756,19 +1773,8 @@ static void test_resolution_batched(void **state)
 	F.gate_resolve = 1;		/* every resolver gets stuck */
 	F.no_rides = 1;			/* and no write takes one along */
 	pthread_mutex_unlock(&F.mu);
-	for (int i = 0; i < N; i++) {
-		struct txn *t = begin();
-		uint64_t cts;
-		int one_pc;
-
-		snprintf(k, sizeof(k), "a%02d", i);
-		put(t, k, "1");
-		snprintf(k, sizeof(k), "z%02d", i);
-		put(t, k, "2");
-		assert_int_equal(txn_commit(t, &cts, &one_pc, NULL), RC_OK);
-		assert_int_equal(one_pc, 0);
-		txn_free(t);
-	}
+	for (int i = 0; i < N; i++)
+		commit_two(i, 'a', "1", 'z', "2");
 	/* the commits resolved their "a" keys; the "z" ones wait */
 	assert_int_equal(F.commit_resolved, N);
 	assert_int_equal(n_intents(), N);
@@ -1810,19 +1816,8 @@ static void test_resolution_rides(void **state)
 	env_ride_wait_ms = 1000;	/* long enough for any machine */
 	env_start(60000, 0);
 	env_ride_wait_ms = 0;
-	for (int i = 0; i < N; i++) {
-		struct txn *t = begin();
-		uint64_t cts;
-		int one_pc;
-
-		snprintf(k, sizeof(k), "a%02d", i);
-		put(t, k, "1");
-		snprintf(k, sizeof(k), "z%02d", i);
-		put(t, k, "2");
-		assert_int_equal(txn_commit(t, &cts, &one_pc, NULL), RC_OK);
-		assert_int_equal(one_pc, 0);
-		txn_free(t);
-	}
+	for (int i = 0; i < N; i++)
+		commit_two(i, 'a', "1", 'z', "2");
 	pthread_mutex_lock(&F.mu);
 	assert_int_equal(F.rode, N - 1);
 	pthread_mutex_unlock(&F.mu);
@@ -1842,17 +1837,8 @@ static void test_resolution_rides(void **state)
 	pthread_mutex_lock(&F.mu);
 	F.no_rides = 1;
 	pthread_mutex_unlock(&F.mu);
-	for (int i = 0; i < 3; i++) {
-		struct txn *t = begin();
-		uint64_t cts;
-
-		snprintf(k, sizeof(k), "b%02d", i);
-		put(t, k, "3");
-		snprintf(k, sizeof(k), "y%02d", i);
-		put(t, k, "4");
-		assert_int_equal(txn_commit(t, &cts, NULL, NULL), RC_OK);
-		txn_free(t);
-	}
+	for (int i = 0; i < 3; i++)
+		commit_two(i, 'b', "3", 'y', "4");
 	wait_resolved();
 	assert_int_equal(n_intents(), 0);
 	txn_engine_stats(E.eng, &st);
